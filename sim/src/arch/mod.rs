@@ -1,0 +1,55 @@
+//! The accelerator models behind one interface.
+
+pub mod systolic;
+
+use crate::stats::{AreaBreakdown, EnergyBreakdown, LayerStats, RunStats};
+use crate::workload::{Layer, Workload};
+use crate::SimError;
+
+/// A simulated accelerator: estimates cycles, traffic, energy and area for workloads.
+pub trait Accelerator: Send + Sync {
+    /// Short name for reports.
+    fn name(&self) -> &str;
+    /// Clock frequency in MHz (turns cycles into seconds).
+    fn clock_mhz(&self) -> f64;
+    /// Number of MAC units (for utilisation).
+    fn mac_units(&self) -> u64;
+    /// Silicon area by component, in mm².
+    fn area(&self) -> AreaBreakdown;
+    /// One layer, its `count` repeats included.
+    fn simulate_layer(&self, layer: &Layer) -> Result<LayerStats, SimError>;
+
+    /// Every layer in order, summed.
+    fn simulate(&self, workload: &Workload) -> Result<RunStats, SimError> {
+        let layers = workload
+            .layers
+            .iter()
+            .map(|l| self.simulate_layer(l))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut energy = EnergyBreakdown::default();
+        let (mut cycles, mut compute, mut stall, mut macs) = (0, 0, 0, 0);
+        for l in &layers {
+            energy.add(&l.energy);
+            cycles += l.total_cycles;
+            compute += l.compute_cycles;
+            stall += l.stall_cycles;
+            macs += l.macs;
+        }
+        let utilization = if cycles == 0 {
+            0.0
+        } else {
+            macs as f64 / (cycles as f64 * self.mac_units() as f64)
+        };
+        Ok(RunStats {
+            layers,
+            cycles,
+            compute_cycles: compute,
+            stall_cycles: stall,
+            macs,
+            latency_s: cycles as f64 / (self.clock_mhz() * 1e6),
+            energy,
+            area: self.area(),
+            utilization,
+        })
+    }
+}
