@@ -105,7 +105,14 @@ proptest! {
     }
 }
 
-fn array(df: Dataflow, rows: u32, cols: u32, kib: f64, gbps: f64, mode: Mode) -> Box<dyn Accelerator> {
+fn array(
+    df: Dataflow,
+    rows: u32,
+    cols: u32,
+    kib: f64,
+    gbps: f64,
+    mode: Mode,
+) -> Box<dyn Accelerator> {
     let mut c = SystolicConfig::new(rows, cols, df);
     c.ifmap_sram_kib = kib;
     c.filter_sram_kib = kib;
@@ -159,7 +166,10 @@ fn reference_mode_matches_fast_mode_on_real_conv_layers() {
             let exact = array(df, 8, 16, 2.0, 2.0, Mode::Reference)
                 .simulate_layer(&layer)
                 .unwrap();
-            assert_eq!(fast, exact, "{df:?} {hw}x{hw}x{ci}->{co} k{r} s{s} g{groups}");
+            assert_eq!(
+                fast, exact,
+                "{df:?} {hw}x{hw}x{ci}->{co} k{r} s{s} g{groups}"
+            );
             assert!(fast.stall_cycles > 0, "the case should stall: {fast:?}");
         }
     }

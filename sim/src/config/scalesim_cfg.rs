@@ -14,13 +14,13 @@
 //! Dataflow : ws
 //! ```
 //!
-//! | SCALE-Sim key                                   | ours                          |
-//! |-------------------------------------------------|-------------------------------|
-//! | `[general] run_name`                            | `name`                        |
-//! | `ArrayHeight`, `ArrayWidth` (required)          | `rows`, `cols`                |
-//! | `Dataflow` (required: `os`, `ws`, `is`)         | `dataflow`                    |
-//! | `IfmapSramSzkB`, `FilterSramSzkB`, `OfmapSramSzkB` | `*_sram_kib` (default 64)  |
-//! | `Bandwidth` (words per cycle)                   | `dram_bandwidth_gbps`         |
+//! | SCALE-Sim key                                      | ours                         |
+//! |----------------------------------------------------|------------------------------|
+//! | `[general] run_name`                               | `name`                       |
+//! | `ArrayHeight`, `ArrayWidth` (required)             | `rows`, `cols`               |
+//! | `Dataflow` (required: `os`, `ws`, `is`)            | `dataflow`                   |
+//! | `IfmapSramSzkB`, `FilterSramSzkB`, `OfmapSramSzkB` | `*_sram_kib` (default 64)    |
+//! | `Bandwidth` (words per cycle)                      | `dram_bandwidth_gbps`        |
 //!
 //! All but `run_name` are read from `[architecture_presets]`. Offsets, request buffers, memory
 //! banks, `[layout]`, `[sparsity]` and `[run_presets]` are ignored: they shape SCALE-Sim's
@@ -275,9 +275,8 @@ impl<'a> Ini<'a> {
                 .find(|(k, _)| *k == lower)
                 .map(|(_, e)| e)
         };
-        if self.section(section).is_none() {
-            return None;
-        }
+        // `[DEFAULT]` fills in keys of sections that exist, it does not create them.
+        self.section(section)?;
         find(section).or_else(|| find("DEFAULT"))
     }
 

@@ -38,7 +38,8 @@ impl<K: PartialEq> LruBuffer<K> {
             self.tiles.clear();
             self.used_bytes = 0;
         } else {
-            while self.used_bytes + bytes > self.capacity_bytes || self.tiles.len() >= self.max_tiles
+            while self.used_bytes + bytes > self.capacity_bytes
+                || self.tiles.len() >= self.max_tiles
             {
                 let (_, b) = self.tiles.remove(0);
                 self.used_bytes -= b;

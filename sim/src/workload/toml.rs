@@ -161,6 +161,7 @@ impl Defaults<'_> {
             index,
             name: String::new(),
             op: None,
+            count: 1,
             header_line,
             lines,
         };
@@ -181,7 +182,10 @@ impl Defaults<'_> {
             Some(other) => {
                 return Err(ctx.err(
                     "name",
-                    format!("`name` = {} is not a string (allowed: a quoted name)", show(&other)),
+                    format!(
+                        "`name` = {} is not a string (allowed: a quoted name)",
+                        show(&other)
+                    ),
                 ));
             }
         };
@@ -190,10 +194,9 @@ impl Defaults<'_> {
         }
         let op_name = match &op {
             None => {
-                return Err(ctx.err_at_header(format!(
-                    "missing key `op` (allowed: {})",
-                    OPS.join(", ")
-                )))
+                return Err(
+                    ctx.err_at_header(format!("missing key `op` (allowed: {})", OPS.join(", ")))
+                )
             }
             Some(Value::String(s)) => OPS.iter().find(|o| **o == s.as_str()).copied(),
             Some(_) => None,
@@ -202,7 +205,10 @@ impl Defaults<'_> {
             let shown = op.as_ref().map(show).unwrap_or_default();
             return Err(ctx.err(
                 "op",
-                format!("`op` = {shown} is not an operator (allowed: {})", OPS.join(", ")),
+                format!(
+                    "`op` = {shown} is not an operator (allowed: {})",
+                    OPS.join(", ")
+                ),
             ));
         };
         ctx.op = Some(op_name);
@@ -214,6 +220,7 @@ impl Defaults<'_> {
             None => 1,
             Some(v) => ctx.positive_value("count", &v)?,
         };
+        ctx.count = count;
         let precision = match precision {
             None => self.precision,
             Some(v) => Some(ctx.precision(&v)?),
@@ -260,6 +267,8 @@ struct Ctx<'a> {
     index: usize,
     name: String,
     op: Option<&'static str>,
+    /// Repeats of the layer (bounds its total work).
+    count: u64,
     header_line: usize,
     /// Line of each key of the table.
     lines: BTreeMap<String, usize>,
@@ -278,7 +287,10 @@ impl Ctx<'_> {
     }
 
     fn err_at(&self, line: usize, message: impl fmt::Display) -> InputError {
-        let op = self.op.map(|o| format!(" (op = {o:?})")).unwrap_or_default();
+        let op = self
+            .op
+            .map(|o| format!(" (op = {o:?})"))
+            .unwrap_or_default();
         InputError::Line {
             file: self.file.to_path_buf(),
             line,
@@ -326,7 +338,10 @@ impl Ctx<'_> {
             Value::Integer(i) if *i >= 1 => Ok(*i as u64),
             other => Err(self.err(
                 key,
-                format!("`{key}` = {} is out of range (allowed: an integer, 1 or more)", show(other)),
+                format!(
+                    "`{key}` = {} is out of range (allowed: an integer, 1 or more)",
+                    show(other)
+                ),
             )),
         }
     }
@@ -351,7 +366,10 @@ impl Ctx<'_> {
     /// Checks `value >= 1`.
     fn positive(&self, key: &str, value: u64) -> Result<u64, InputError> {
         if value == 0 {
-            return Err(self.err(key, format!("`{key}` = 0 is out of range (allowed: 1 or more)")));
+            return Err(self.err(
+                key,
+                format!("`{key}` = 0 is out of range (allowed: 1 or more)"),
+            ));
         }
         Ok(value)
     }
@@ -377,7 +395,9 @@ impl Ctx<'_> {
                 let extra = if values[1].is_some() { h } else { w };
                 Err(self.err(
                     extra,
-                    format!("`{both}` and `{extra}` both given (allowed: `{both}`, or `{h}` and `{w}`)"),
+                    format!(
+                        "`{both}` and `{extra}` both given (allowed: `{both}`, or `{h}` and `{w}`)"
+                    ),
                 ))
             }
             [None, Some(_), None] => Err(self.err(
@@ -422,6 +442,7 @@ impl Ctx<'_> {
     fn bounded(&self, factors: &[u64]) -> Result<(), InputError> {
         let work = factors
             .iter()
+            .chain([&self.count])
             .try_fold(1u128, |acc, &f| acc.checked_mul(u128::from(f)));
         match work {
             Some(w) if w <= MAX_LAYER_WORK => Ok(()),
@@ -447,8 +468,11 @@ impl Ctx<'_> {
                 ),
             ));
         }
-        let (in_h, in_w, in_h_key, in_w_key) =
-            self.pair(["in_hw", "in_h", "in_w"], [raw.in_hw, raw.in_h, raw.in_w], None)?;
+        let (in_h, in_w, in_h_key, in_w_key) = self.pair(
+            ["in_hw", "in_h", "in_w"],
+            [raw.in_hw, raw.in_h, raw.in_w],
+            None,
+        )?;
         let (kernel_h, kernel_w, k_h_key, k_w_key) = self.pair(
             ["kernel", "kernel_h", "kernel_w"],
             [raw.kernel, raw.kernel_h, raw.kernel_w],
@@ -585,8 +609,11 @@ impl Ctx<'_> {
                 ))
             }
         };
-        let (in_h, in_w, in_h_key, in_w_key) =
-            self.pair(["in_hw", "in_h", "in_w"], [raw.in_hw, raw.in_h, raw.in_w], None)?;
+        let (in_h, in_w, in_h_key, in_w_key) = self.pair(
+            ["in_hw", "in_h", "in_w"],
+            [raw.in_hw, raw.in_h, raw.in_w],
+            None,
+        )?;
         self.positive(in_h_key, in_h)?;
         self.positive(in_w_key, in_w)?;
         let channels = self.positive("channels", raw.channels)?;
@@ -597,9 +624,9 @@ impl Ctx<'_> {
                 return Err(self.err(
                     "kernel",
                     format!(
-                        "`kernel` = {} is not a window (allowed: a positive integer, or \"global\")",
-                        show(other)
-                    ),
+                    "`kernel` = {} is not a window (allowed: a positive integer, or \"global\")",
+                    show(other)
+                ),
                 ))
             }
         };
@@ -644,11 +671,13 @@ impl Ctx<'_> {
             self.positive(k_h_key, kernel_h)?;
             self.positive(k_w_key, kernel_w)?;
             // PyTorch's default: stride = kernel.
-            let (stride_h, stride_w, s_h_key, s_w_key) = match (raw.stride, raw.stride_h, raw.stride_w)
-            {
-                (None, None, None) => (kernel_h, kernel_w, k_h_key, k_w_key),
-                (s, sh, sw) => self.pair(["stride", "stride_h", "stride_w"], [s, sh, sw], None)?,
-            };
+            let (stride_h, stride_w, s_h_key, s_w_key) =
+                match (raw.stride, raw.stride_h, raw.stride_w) {
+                    (None, None, None) => (kernel_h, kernel_w, k_h_key, k_w_key),
+                    (s, sh, sw) => {
+                        self.pair(["stride", "stride_h", "stride_w"], [s, sh, sw], None)?
+                    }
+                };
             self.positive(s_h_key, stride_h)?;
             self.positive(s_w_key, stride_w)?;
             let (pad_h, pad_w, p_h_key, p_w_key) = self.pair(
@@ -995,9 +1024,9 @@ mod tests {
 
     #[test]
     fn conv2d_defaults_stride_one_no_padding_dense() {
-        let Op::Conv2d(c) = one_op(
-            "op = \"conv2d\"\nin_hw = 8\nin_channels = 4\nout_channels = 4\nkernel = 3\n",
-        ) else {
+        let Op::Conv2d(c) =
+            one_op("op = \"conv2d\"\nin_hw = 8\nin_channels = 4\nout_channels = 4\nkernel = 3\n")
+        else {
             panic!()
         };
         assert_eq!((c.stride_h, c.pad_h, c.dilation_h, c.groups), (1, 0, 1, 1));
@@ -1006,9 +1035,9 @@ mod tests {
 
     #[test]
     fn depthwise_sets_groups_and_defaults_out_channels() {
-        let Op::Conv2d(c) = one_op(
-            "op = \"depthwise\"\nin_hw = 112\nin_channels = 32\nkernel = 3\npadding = 1\n",
-        ) else {
+        let Op::Conv2d(c) =
+            one_op("op = \"depthwise\"\nin_hw = 112\nin_channels = 32\nkernel = 3\npadding = 1\n")
+        else {
             panic!()
         };
         assert_eq!((c.groups, c.out_channels), (32, 32));
@@ -1060,9 +1089,9 @@ mod tests {
             panic!()
         };
         assert_eq!((p.kind, p.out_h()), (PoolKind::Max, 56));
-        let Op::Pool(p) = one_op(
-            "op = \"pool\"\nkind = \"avg\"\nin_h = 8\nin_w = 6\nchannels = 2\nkernel = 2\n",
-        ) else {
+        let Op::Pool(p) =
+            one_op("op = \"pool\"\nkind = \"avg\"\nin_h = 8\nin_w = 6\nchannels = 2\nkernel = 2\n")
+        else {
             panic!()
         };
         assert_eq!((p.stride_h, p.stride_w, p.pad_h), (2, 2, 0));
@@ -1171,7 +1200,8 @@ mod tests {
 
     #[test]
     fn rejects_conv_key_on_gemm_layer() {
-        let msg = error("[[layer]]\nname = \"fc\"\nop = \"gemm\"\nm = 1\nn = 2\nk = 3\nkernel = 3\n");
+        let msg =
+            error("[[layer]]\nname = \"fc\"\nop = \"gemm\"\nm = 1\nn = 2\nk = 3\nkernel = 3\n");
         assert_mentions(
             &msg,
             &[
@@ -1191,20 +1221,41 @@ mod tests {
             "[[layer]]\nname = \"dw\"\nop = \"depthwise\"\nin_hw = 8\nin_channels = 4\nkernel = 3\n\
              groups = 4\n",
         );
-        assert_mentions(&msg, &["line 8", "layer[0] `dw`", "unknown key `groups`", "in_channels"]);
+        assert_mentions(
+            &msg,
+            &[
+                "line 7",
+                "layer[0] `dw`",
+                "unknown key `groups`",
+                "in_channels",
+            ],
+        );
         assert!(!msg.contains(", groups"), "{msg}");
     }
 
     #[test]
     fn rejects_missing_required_key() {
         let msg = error("[[layer]]\nname = \"fc\"\nop = \"gemm\"\nm = 1\nn = 2\n");
-        assert_mentions(&msg, &["line 1", "layer[0] `fc`", "missing required key `k`"]);
+        assert_mentions(
+            &msg,
+            &["line 1", "layer[0] `fc`", "missing required key `k`"],
+        );
         let msg = error("[[layer]]\nname = \"c\"\nop = \"conv2d\"\nin_channels = 1\nout_channels = 1\nkernel = 1\n");
-        assert_mentions(&msg, &["missing required key `in_hw` (or `in_h` and `in_w`)"]);
+        assert_mentions(
+            &msg,
+            &["missing required key `in_hw` (or `in_h` and `in_w`)"],
+        );
         let msg = error("[[layer]]\nop = \"conv2d\"\nin_hw = 4\nin_channels = 1\nkernel = 1\n");
         assert_mentions(&msg, &["missing required key `out_channels`"]);
         let msg = error("[[layer]]\nname = \"x\"\nm = 1\n");
-        assert_mentions(&msg, &["layer[0] `x`", "missing key `op`", "conv2d, depthwise, gemm"]);
+        assert_mentions(
+            &msg,
+            &[
+                "layer[0] `x`",
+                "missing key `op`",
+                "conv2d, depthwise, gemm",
+            ],
+        );
     }
 
     #[test]
@@ -1228,14 +1279,21 @@ mod tests {
         );
         assert_mentions(
             &msg,
-            &["line 8", "layer[0] `c`", "`stride` = 0 is out of range (allowed: 1 or more)"],
+            &[
+                "line 8",
+                "layer[0] `c`",
+                "`stride` = 0 is out of range (allowed: 1 or more)",
+            ],
         );
         let msg = error("[[layer]]\nop = \"gemm\"\nm = 0\nn = 1\nk = 1\n");
         assert_mentions(&msg, &["line 3", "layer[0] `gemm_0`", "`m` = 0"]);
         let msg = error("[[layer]]\nop = \"elementwise\"\nelements = 1\ncount = 0\n");
         assert_mentions(&msg, &["line 4", "`count` = 0 is out of range"]);
         let msg = error("batch = 0\n[[layer]]\nop = \"elementwise\"\nelements = 1\n");
-        assert_mentions(&msg, &["models/test.toml: line 1", "`batch` = 0 is out of range"]);
+        assert_mentions(
+            &msg,
+            &["models/test.toml: line 1", "`batch` = 0 is out of range"],
+        );
     }
 
     #[test]
@@ -1255,7 +1313,10 @@ mod tests {
         let msg = error(
             "[[layer]]\nop = \"depthwise\"\nin_hw = 8\nin_channels = 32\nout_channels = 48\nkernel = 3\n",
         );
-        assert_mentions(&msg, &["`out_channels` = 48 is not a multiple of `in_channels` = 32"]);
+        assert_mentions(
+            &msg,
+            &["`out_channels` = 48 is not a multiple of `in_channels` = 32"],
+        );
     }
 
     #[test]
@@ -1279,7 +1340,9 @@ mod tests {
              kernel = 3\ndilation = 2\n",
         );
         assert_mentions(&msg, &["`kernel` = 3 (dilated extent 5)", "`in_w` 4"]);
-        let msg = error("[[layer]]\nop = \"pool\"\nkind = \"max\"\nin_hw = 2\nchannels = 1\nkernel = 3\n");
+        let msg = error(
+            "[[layer]]\nop = \"pool\"\nkind = \"max\"\nin_hw = 2\nchannels = 1\nkernel = 3\n",
+        );
         assert_mentions(&msg, &["`kernel` = 3 is larger than the padded input"]);
     }
 
@@ -1302,13 +1365,15 @@ mod tests {
         assert_mentions(
             &msg,
             &[
-                "line 10",
+                "line 11",
                 "layer[1] `y`",
                 "`precision` = \"int3\" is not a precision",
                 "allowed: int4, int8, int16, int32, fp8, fp16, bf16, fp32",
             ],
         );
-        let msg = error("[[layer]]\nop = \"pool\"\nkind = \"min\"\nin_hw = 2\nchannels = 1\nkernel = 2\n");
+        let msg = error(
+            "[[layer]]\nop = \"pool\"\nkind = \"min\"\nin_hw = 2\nchannels = 1\nkernel = 2\n",
+        );
         assert_mentions(&msg, &["line 3", "`kind` = \"min\"", "allowed: max, avg"]);
         let msg = error("precision = \"int3\"\n[[layer]]\nop = \"elementwise\"\nelements = 1\n");
         assert_mentions(&msg, &["line 1", "int3", "int4", "fp32"]);
@@ -1320,7 +1385,9 @@ mod tests {
         assert_mentions(&msg, &["line 4", "`n`: invalid type: string \"2\"", "u64"]);
         let msg = error("[[layer]]\nop = \"gemm\"\nm = -1\nn = 2\nk = 1\n");
         assert_mentions(&msg, &["line 3", "`m`: invalid value: integer `-1`"]);
-        let msg = error("[[layer]]\nop = \"pool\"\nkind = \"max\"\nin_hw = 2\nchannels = 1\nkernel = \"all\"\n");
+        let msg = error(
+            "[[layer]]\nop = \"pool\"\nkind = \"max\"\nin_hw = 2\nchannels = 1\nkernel = \"all\"\n",
+        );
         assert_mentions(&msg, &["line 6", "\"all\"", "\"global\""]);
         let msg = error("[[layer]]\nname = 3\nop = \"gemm\"\n");
         assert_mentions(&msg, &["line 2", "`name` = 3 is not a string"]);
@@ -1331,7 +1398,17 @@ mod tests {
         let msg = error("[[layer]]\nop = \"gemm\n");
         assert_mentions(&msg, &["models/test.toml", "line 2"]);
         let msg = error("batchsize = 2\n");
-        assert_mentions(&msg, &["line 1", "unknown field `batchsize`", "name", "precision", "batch", "layer"]);
+        assert_mentions(
+            &msg,
+            &[
+                "line 1",
+                "unknown field `batchsize`",
+                "name",
+                "precision",
+                "batch",
+                "layer",
+            ],
+        );
         let msg = error("name = \"empty\"\n");
         assert_mentions(&msg, &["no layers", "[[layer]]"]);
     }
@@ -1342,19 +1419,30 @@ mod tests {
             "[[layer]]\nop = \"pool\"\nkind = \"avg\"\nin_hw = 7\nchannels = 1\nkernel = \"global\"\n\
              stride = 2\n",
         );
-        assert_mentions(&msg, &["line 7", "`stride` cannot be combined with kernel = \"global\""]);
+        assert_mentions(
+            &msg,
+            &[
+                "line 7",
+                "`stride` cannot be combined with kernel = \"global\"",
+            ],
+        );
     }
 
     #[test]
     fn rejects_layers_too_large_to_count() {
-        let msg = error("[[layer]]\nop = \"gemm\"\nm = 4294967296\nn = 4294967296\nk = 4294967296\n");
+        let msg =
+            error("[[layer]]\nop = \"gemm\"\nm = 4294967296\nn = 4294967296\nk = 4294967296\n");
         assert_mentions(&msg, &["line 1", "too large"]);
-        // Huge padding must not overflow while checking the window.
+        // 2^20 cubed is 2^60, the limit; twice that is over it.
+        let gemm = "[[layer]]\nop = \"gemm\"\nm = 1048576\nn = 1048576\nk = 1048576\n";
+        assert!(parse_str(gemm).is_ok());
+        assert_mentions(&error(&format!("{gemm}count = 2\n")), &["too large"]);
+        // The largest TOML integer as padding must not overflow while checking the window.
         let msg = error(
             "[[layer]]\nop = \"conv2d\"\nin_hw = 4\nin_channels = 1\nout_channels = 1\nkernel = 3\n\
-             padding = 18446744073709551615\n",
+             padding = 9223372036854775807\n",
         );
-        assert!(!msg.is_empty());
+        assert_mentions(&msg, &["too large"]);
     }
 
     #[test]

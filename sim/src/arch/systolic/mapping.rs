@@ -173,7 +173,10 @@ mod tests {
         assert_eq!(p.compute_cycles(), 6 * 27);
         // ifmap 2*20*5 = 200, filter 3*5*17 = 255, ofmap 20*17 = 340 (+6*(8+16) in SCALE-Sim).
         let s = p.sram_accesses();
-        assert_eq!((s.ifmap_reads, s.filter_reads, s.ofmap_writes), (200, 255, 340));
+        assert_eq!(
+            (s.ifmap_reads, s.filter_reads, s.ofmap_writes),
+            (200, 255, 340)
+        );
         assert_eq!(p.scalesim_ofmap_write_overcount(), 144);
     }
 

@@ -79,17 +79,16 @@ impl SystolicArray {
                 });
             }
         }
-        let tech =
-            TechTables::for_node(c.tech_node_nm).ok_or_else(|| InputError::OutOfRange {
-                file: file.to_path_buf(),
-                key: "arch.systolic.tech_node_nm".into(),
-                value: c.tech_node_nm.to_string(),
-                allowed: TechTables::NODES
-                    .iter()
-                    .map(u32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })?;
+        let tech = TechTables::for_node(c.tech_node_nm).ok_or_else(|| InputError::OutOfRange {
+            file: file.to_path_buf(),
+            key: "arch.systolic.tech_node_nm".into(),
+            value: c.tech_node_nm.to_string(),
+            allowed: TechTables::NODES
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
         Ok(SystolicArray {
             name,
             config: c.clone(),
@@ -229,15 +228,13 @@ impl Accelerator for SystolicArray {
             + (s.filter_reads as f64 * op_bytes + run.dram.filter_read_bytes as f64)
                 * t.sram_pj_per_byte(c.filter_sram_kib)
             + ((s.ofmap_writes + s.ofmap_reads) as f64 * acc_bytes
-                + (run.dram.psum_read_bytes + run.dram.write_bytes + run.vector_sram_bytes)
-                    as f64)
+                + (run.dram.psum_read_bytes + run.dram.write_bytes + run.vector_sram_bytes) as f64)
                 * t.sram_pj_per_byte(c.ofmap_sram_kib);
         let energy = EnergyBreakdown {
             mac_pj: macs as f64 * t.mac_pj(operand, acc),
             register_pj: macs as f64 * self.register_pj_per_mac(operand, acc),
             sram_pj,
-            dram_pj: (run.dram.read_bytes() + run.dram.write_bytes) as f64
-                * t.dram_pj_per_byte(),
+            dram_pj: (run.dram.read_bytes() + run.dram.write_bytes) as f64 * t.dram_pj_per_byte(),
             vector_pj: run.vector_ops as f64 * t.vector_op_pj(operand),
         };
         let total_cycles = run.total_cycles * n;

@@ -121,9 +121,8 @@ impl<'a> Tiling<'a> {
         };
         let i_n = plan.row_folds();
         // Only two tile sizes exist: full row folds and the last, possibly partial, one.
-        let kept_fit = |tile: &dyn Fn(u64) -> u64, cap: u64| {
-            (i_n - 1) * tile(0) + tile(i_n - 1) <= cap
-        };
+        let kept_fit =
+            |tile: &dyn Fn(u64) -> u64, cap: u64| (i_n - 1) * tile(0) + tile(i_n - 1) <= cap;
         t.ifmap_all_fit = kept_fit(&|i| t.ifmap_tile(0, i), mem.ifmap_bytes);
         t.filter_all_fit = kept_fit(&|i| t.filter_tile(0, i), mem.filter_bytes);
         t
@@ -309,7 +308,15 @@ mod tests {
 
     #[test]
     fn lattice_sum_matches_plain_sum() {
-        let f = |j: u64, n: u64| if j == 0 { 7 } else if j + 1 == n { 3 } else { 5 };
+        let f = |j: u64, n: u64| {
+            if j == 0 {
+                7
+            } else if j + 1 == n {
+                3
+            } else {
+                5
+            }
+        };
         for n in 0..12 {
             let plain: u64 = (0..n).map(|j| f(j, n)).sum();
             assert_eq!(lattice_sum(n, |j| f(j, n)), plain, "n = {n}");

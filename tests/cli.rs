@@ -1,0 +1,313 @@
+//! End-to-end tests of the built `accel` binary: outputs, the JSON contract, exit codes and
+//! error messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn accel(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_accel"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run accel")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Writes `text` to a fresh temporary file named `name`.
+fn temp_file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn json_of(args: &[&str]) -> serde_json::Value {
+    let o = accel(args);
+    assert!(o.status.success(), "accel {args:?} failed: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("stdout is one JSON object")
+}
+
+#[test]
+fn json_output_follows_the_contract() {
+    let v = json_of(&[
+        "sim",
+        "--arch",
+        "configs/accelerators/scale.cfg",
+        "--workload",
+        "workloads/scalesim/alexnet.csv",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["workload"], "alexnet");
+    assert_eq!(v["arch"]["arch"]["systolic"]["rows"], 32);
+    let layers = v["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 5);
+    for key in [
+        "name",
+        "macs",
+        "compute_cycles",
+        "stall_cycles",
+        "total_cycles",
+        "utilization",
+        "sram_reads",
+        "sram_writes",
+        "dram_read_bytes",
+        "dram_write_bytes",
+        "energy_pj",
+    ] {
+        assert!(layers[0].get(key).is_some(), "layer lacks {key}");
+    }
+    for key in [
+        "cycles",
+        "latency_s",
+        "energy_pj",
+        "area_mm2",
+        "utilization",
+    ] {
+        assert!(v["total"].get(key).is_some(), "total lacks {key}");
+    }
+    // AlexNet Conv1 in SCALE-Sim's topology: 224x224x3, 11x11/4, 96 filters: out
+    // ceil((224-11+4)/4) = 55 -> m = 3025, n = 96, k = 363. WS on 32x32: sr = 363 -> 12 row
+    // folds, sc = 96 -> 3 col folds, per fold 2*32+32+3025-2 = 3119: 36*3119 = 112,284.
+    assert_eq!(layers[0]["compute_cycles"], 112_284);
+    assert_eq!(layers[0]["macs"], 3025u64 * 96 * 363);
+    let sum: u64 = layers
+        .iter()
+        .map(|l| l["total_cycles"].as_u64().unwrap())
+        .sum();
+    assert_eq!(v["total"]["cycles"].as_u64().unwrap(), sum);
+    let latency = v["total"]["latency_s"].as_f64().unwrap();
+    assert!((latency - sum as f64 / 1e9).abs() < 1e-12, "1 GHz clock");
+    assert!(v["total"]["energy_pj"].as_f64().unwrap() > 0.0);
+    assert!(v["total"]["area_mm2"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn batch_multiplies_work() {
+    let args = |b: &'static str| {
+        [
+            "sim",
+            "--arch",
+            "configs/accelerators/edge_32x32.toml",
+            "--workload",
+            "workloads/scalesim/alexnet.csv",
+            "--format",
+            "json",
+            "--batch",
+            b,
+        ]
+    };
+    let one = json_of(&args("1"));
+    let four = json_of(&args("4"));
+    let macs = |v: &serde_json::Value| v["total"]["macs"].as_u64().unwrap();
+    assert_eq!(macs(&four), 4 * macs(&one));
+    let cycles = |v: &serde_json::Value| v["total"]["cycles"].as_u64().unwrap();
+    assert!(cycles(&four) > cycles(&one));
+}
+
+#[test]
+fn reference_mode_agrees_with_fast_mode() {
+    let run = |extra: Option<&'static str>| {
+        let mut a = vec![
+            "sim",
+            "--arch",
+            "configs/accelerators/eyeriss_like.toml",
+            "--workload",
+            "workloads/scalesim/alexnet.csv",
+            "--format",
+            "json",
+        ];
+        a.extend(extra);
+        json_of(&a)
+    };
+    assert_eq!(run(None)["total"], run(Some("--reference"))["total"]);
+}
+
+#[test]
+fn csv_and_table_formats() {
+    let base = [
+        "sim",
+        "--arch",
+        "configs/accelerators/scale.cfg",
+        "--workload",
+        "workloads/scalesim/alexnet.csv",
+        "--format",
+    ];
+    let o = accel(&[&base[..], &["csv"]].concat());
+    assert!(o.status.success());
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("name,kind,count,macs,compute_cycles"));
+    assert_eq!(lines.len(), 1 + 5 + 1, "header, 5 layers, total");
+    assert!(lines[6].starts_with("total,"));
+    let o = accel(&[&base[..], &["table"]].concat());
+    assert!(stdout(&o).contains("total: "));
+    assert!(stdout(&o).contains("area: "));
+}
+
+/// Runs `accel sim` on a bad input; asserts exit code 2, no panic, and that stderr has all
+/// of `needles`.
+fn assert_bad_input(args: &[&str], needles: &[&str]) {
+    let o = accel(args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "exit code; stderr: {err}");
+    assert!(!err.contains("panicked"), "panic: {err}");
+    assert!(o.stdout.is_empty(), "no results on failure");
+    for n in needles {
+        assert!(err.contains(n), "stderr lacks {n:?}: {err}");
+    }
+}
+
+fn bad_arch(body: &str, needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "bad.toml", body);
+    let f = f.to_str().unwrap();
+    assert_bad_input(
+        &[
+            "sim",
+            "--arch",
+            f,
+            "--workload",
+            "workloads/scalesim/alexnet.csv",
+        ],
+        &[&[f][..], needles].concat(),
+    );
+}
+
+#[test]
+fn unknown_dataflow_lists_the_allowed_values() {
+    bad_arch(
+        "[arch.systolic]\nrows = 8\ncols = 8\ndataflow = \"xs\"\n",
+        &["line 4", "xs", "`os`, `ws`, `is`"],
+    );
+}
+
+#[test]
+fn unknown_key_is_named() {
+    bad_arch(
+        "[arch.systolic]\nrows = 8\ncols = 8\nrowz = 3\n",
+        &["rowz", "line 4"],
+    );
+}
+
+#[test]
+fn zero_rows_is_out_of_range() {
+    bad_arch(
+        "[arch.systolic]\nrows = 0\ncols = 8\n",
+        &["arch.systolic.rows", "= 0", "1..=4096"],
+    );
+}
+
+#[test]
+fn unsupported_node_lists_the_nodes() {
+    bad_arch(
+        "[arch.systolic]\nrows = 8\ncols = 8\ntech_node_nm = 3\n",
+        &["arch.systolic.tech_node_nm", "45"],
+    );
+}
+
+#[test]
+fn missing_file_is_named() {
+    assert_bad_input(
+        &[
+            "sim",
+            "--arch",
+            "configs/accelerators/nope.toml",
+            "--workload",
+            "resnet50",
+        ],
+        &["configs/accelerators/nope.toml", "cannot read"],
+    );
+}
+
+#[test]
+fn csv_row_with_missing_column_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(
+        &dir,
+        "t.csv",
+        "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nc1,8,8,3,3,4,\n",
+    );
+    assert_bad_input(
+        &[
+            "sim",
+            "--arch",
+            "configs/accelerators/scale.cfg",
+            "--workload",
+            f.to_str().unwrap(),
+        ],
+        &["t.csv", "line 2"],
+    );
+}
+
+#[test]
+fn csv_non_numeric_field_names_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(
+        &dir,
+        "t.csv",
+        "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nc1,8,8,3,3,four,8,1,\n",
+    );
+    assert_bad_input(
+        &[
+            "sim",
+            "--arch",
+            "configs/accelerators/scale.cfg",
+            "--workload",
+            f.to_str().unwrap(),
+        ],
+        &["t.csv", "line 2", "Channels", "four"],
+    );
+}
+
+#[test]
+fn unknown_workload_name_lists_the_shipped_models() {
+    assert_bad_input(
+        &[
+            "sim",
+            "--arch",
+            "configs/accelerators/scale.cfg",
+            "--workload",
+            "resnet5000",
+        ],
+        &["resnet5000", "resnet50"],
+    );
+}
+
+#[test]
+fn check_accepts_every_shipped_file() {
+    let o = accel(&["check", "configs", "workloads"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("configs/accelerators/tpu_v1_like.toml  (accelerator)"));
+    assert!(out.contains("(workload)"));
+    assert!(out.contains("(workload (SCALE-Sim topology))"));
+}
+
+#[test]
+fn check_reports_every_bad_file_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    temp_file(&dir, "a.toml", "[arch.systolic]\nrows = 0\ncols = 8\n");
+    temp_file(
+        &dir,
+        "b.toml",
+        "[[layer]]\nname = \"x\"\nop = \"gemm\"\nm = 1\n",
+    );
+    temp_file(&dir, "c.toml", "[arch.systolic]\nrows = 4\ncols = 8\n");
+    let o = accel(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("a.toml") && err.contains("b.toml"), "{err}");
+    assert!(err.contains("2 of 3 files have errors"), "{err}");
+    assert!(stdout(&o).contains("c.toml"));
+}
