@@ -265,7 +265,7 @@ pub enum PoolKind {
     Avg,
 }
 
-/// 2-D pooling; `kernel = 0` in TOML means global pooling (resolved at load time).
+/// 2-D pooling; `kernel = "global"` in TOML pools the whole input (resolved at load time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Pool {
     /// Max or average.

@@ -33,7 +33,10 @@ const MODELS: [(&str, &str); 7] = [
         "resnet50",
         include_str!("../../../workloads/models/resnet50.toml"),
     ),
-    ("vgg16", include_str!("../../../workloads/models/vgg16.toml")),
+    (
+        "vgg16",
+        include_str!("../../../workloads/models/vgg16.toml"),
+    ),
 ];
 
 /// Names of the shipped models, alphabetically (the file stems of `workloads/models/*.toml`).
@@ -54,12 +57,13 @@ pub fn all() -> impl Iterator<Item = (&'static str, &'static str)> {
 
 /// Loads a shipped model by name; errors name the model's path in the repository.
 pub fn load(name: &str) -> Result<Workload, InputError> {
-    let (name, text) = all()
-        .find(|(n, _)| *n == name)
-        .ok_or_else(|| InputError::UnknownWorkload {
-            name: name.to_string(),
-            allowed: NAMES.join(", "),
-        })?;
+    let (name, text) =
+        all()
+            .find(|(n, _)| *n == name)
+            .ok_or_else(|| InputError::UnknownWorkload {
+                name: name.to_string(),
+                allowed: NAMES.join(", "),
+            })?;
     let path = format!("workloads/models/{name}.toml");
     super::toml::parse(Path::new(&path), text)
 }
@@ -91,7 +95,8 @@ mod tests {
             .unwrap()
             .filter_map(|e| {
                 let path = e.ok()?.path();
-                (path.extension()? == "toml").then(|| path.file_stem()?.to_str().map(String::from))?
+                (path.extension()? == "toml")
+                    .then(|| path.file_stem()?.to_str().map(String::from))?
             })
             .collect();
         stems.sort();

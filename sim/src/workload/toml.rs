@@ -2,7 +2,7 @@
 //!
 //! ```toml
 //! name = "resnet18"   # optional, defaults to the file stem
-//! precision = "int8"  # optional default for every layer: int4|int8|int16|int32|fp8|fp16|bf16|fp32
+//! precision = "int8"  # optional layer default: int4|int8|int16|int32|fp8|fp16|bf16|fp32
 //! batch = 1           # optional samples per inference (every op's batch), default 1
 //!
 //! [[layer]]
@@ -13,17 +13,22 @@
 //! # ...then the op's own keys (a key of another op is an error):
 //! ```
 //!
-//! | op            | required                                   | optional (default)                                                                                                |
-//! |---------------|--------------------------------------------|-------------------------------------------------------------------------------------------------------------------|
-//! | `conv2d`      | `in_hw`¹, `in_channels`, `out_channels`, `kernel`¹ | `stride`¹ (1), `padding`¹ (0), `dilation`¹ (1), `groups` (1)                                               |
-//! | `depthwise`   | `in_hw`¹, `in_channels`, `kernel`¹         | `out_channels` (in_channels; a multiple is a channel multiplier), `stride`¹, `padding`¹, `dilation`¹              |
-//! | `gemm`        | `m`, `n`, `k`                              | `batch` (the file's; samples stacked into rows), `groups` (1; independent products)                               |
-//! | `pool`        | `kind` (`max`/`avg`), `in_hw`¹, `channels`, `kernel`¹ or `kernel = "global"` | `stride`¹ (kernel), `padding`¹ (0)                                             |
-//! | `attention`   | `heads`, `seq_q`, `head_dim`               | `seq_kv` (seq_q), `causal` (false)                                                                                |
-//! | `elementwise` | `elements` (per sample)                    | `ops_per_element` (1), `inputs` (1)                                                                               |
+//! Keys per op (required first, then optional with its default):
 //!
-//! ¹ Square shorthand: `in_hw` or `in_h` + `in_w`; `kernel` or `kernel_h` + `kernel_w`; `stride` or
-//! `stride_h` + `stride_w`; `padding` or `pad_h` + `pad_w`; `dilation` or `dilation_h` + `dilation_w`.
+//! - `conv2d`: `in_hw`\*, `in_channels`, `out_channels`, `kernel`\*; `stride`\* (1),
+//!   `padding`\* (0), `dilation`\* (1), `groups` (1, must divide both channel counts).
+//! - `depthwise`: `in_hw`\*, `in_channels`, `kernel`\*; `out_channels` (in_channels; a multiple
+//!   is a channel multiplier), `stride`\*, `padding`\*, `dilation`\*. Groups = in_channels.
+//! - `gemm`: `m`, `n`, `k`; `batch` (the file's; samples stacked into rows), `groups` (1;
+//!   independent products).
+//! - `pool`: `kind` (`max` | `avg`), `in_hw`\*, `channels`, `kernel`\* or `kernel = "global"`
+//!   (the whole input); `stride`\* (= kernel), `padding`\* (0).
+//! - `attention`: `heads`, `seq_q`, `head_dim`; `seq_kv` (= seq_q), `causal` (false).
+//! - `elementwise`: `elements` (per sample); `ops_per_element` (1), `inputs` (1).
+//!
+//! \* Square shorthand, or both halves: `in_hw` or `in_h` + `in_w`; `kernel` or `kernel_h` +
+//! `kernel_w`; `stride` or `stride_h` + `stride_w`; `padding` or `pad_h` + `pad_w`; `dilation`
+//! or `dilation_h` + `dilation_w`.
 //!
 //! Output sizes follow PyTorch (`floor`). Every error is an [`InputError`] that names the file,
 //! the line, the layer (index and name), the key and what is allowed.
