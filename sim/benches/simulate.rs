@@ -1,7 +1,8 @@
 //! Simulation speed: a whole ResNet-50 and a 2048-token GPT-2 (124M) GEMM set on 32x32 and
+//! 128x128 arrays, each dataflow. Run with `cargo bench -p accel-sim`.
+
 // criterion_group! generates undocumented items.
 #![allow(missing_docs)]
-//! 128x128 arrays, each dataflow. Run with `cargo bench -p accel-sim`.
 
 use std::path::Path;
 

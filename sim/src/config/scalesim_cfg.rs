@@ -341,13 +341,8 @@ mod tests {
 
     #[test]
     fn reads_scalesim_default_config() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/scalesim/scale.cfg");
-        assert!(
-            path.is_file(),
-            "SCALE-Sim's scale.cfg not found at {}: the tests read shared/scalesim, which sits \
-             beside the repository",
-            path.display()
-        );
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/scalesim/inputs/scale.cfg");
         assert_scale_cfg(&path);
     }
 

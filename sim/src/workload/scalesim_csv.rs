@@ -415,16 +415,9 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    /// SCALE-Sim's topologies beside the repository (`/work/shared/scalesim/topologies`).
+    /// Copies of SCALE-Sim's topologies (`sim/tests/reference/scalesim/inputs`).
     fn topologies() -> PathBuf {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/scalesim/topologies");
-        assert!(
-            dir.is_dir(),
-            "SCALE-Sim topologies not found at {}: the tests read shared/scalesim/topologies, \
-             which sits beside the repository",
-            dir.display()
-        );
-        dir
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/scalesim/inputs")
     }
 
     fn load(rel: &str) -> Workload {
