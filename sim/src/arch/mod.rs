@@ -2,6 +2,8 @@
 
 pub mod systolic;
 
+use rayon::prelude::*;
+
 use crate::stats::{AreaBreakdown, EnergyBreakdown, LayerStats, RunStats};
 use crate::workload::{Layer, Workload};
 use crate::SimError;
@@ -21,9 +23,11 @@ pub trait Accelerator: Send + Sync {
 
     /// Every layer in order, summed.
     fn simulate(&self, workload: &Workload) -> Result<RunStats, SimError> {
+        // Layers are independent; rayon spreads them over cores (and nests inside parallel
+        // design-point sweeps without oversubscribing).
         let layers = workload
             .layers
-            .iter()
+            .par_iter()
             .map(|l| self.simulate_layer(l))
             .collect::<Result<Vec<_>, _>>()?;
         let mut energy = EnergyBreakdown::default();
