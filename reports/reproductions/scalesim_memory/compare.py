@@ -62,7 +62,7 @@ def driver(cfg, topo, itype, logdir, variant, probe_out):
     import numpy as np
     from scalesim.scale_sim import scalesim
     from scalesim.memory import read_buffer as rb_mod
-    from scalesim.memory import double_buffered_scratchpad as db_mod
+    from scalesim.memory import double_buffered_scratchpad_mem as db_mod
 
     RB = rb_mod.read_buffer
     DB = db_mod.double_buffered_scratchpad
@@ -134,7 +134,7 @@ def driver(cfg, topo, itype, logdir, variant, probe_out):
                     self.new_prefetch()
                     potential_stall_cycles = self.last_prefetch_cycle - (cycle + offset)
                     if p is not None:
-                        s = float(potential_stall_cycles)
+                        s = float(np.asarray(potential_stall_cycles).reshape(-1)[0])
                         if s > 0:
                             p["pos_stall_sum"] += s
                         else:

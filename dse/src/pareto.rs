@@ -1,0 +1,1 @@
+//! Pareto fronts, hypervolume and knee points.
