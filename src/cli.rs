@@ -19,8 +19,12 @@ pub struct Cli {
 pub enum Command {
     /// Run a workload on an accelerator and report per-layer and total results.
     Sim(SimArgs),
-    /// Validate accelerator configs and workloads without running them.
+    /// Validate accelerator configs, workloads and sweep files without running them.
     Check(CheckArgs),
+    /// Explore a design space: run a sweep file and write its Pareto front and reports.
+    Sweep(SweepArgs),
+    /// Join the outputs of sharded sweeps into what one run would give.
+    Merge(MergeArgs),
 }
 
 /// Output format of results on stdout.
@@ -54,6 +58,47 @@ pub struct SimArgs {
     /// checking).
     #[arg(long)]
     pub reference: bool,
+}
+
+/// `accel sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The sweep file (see configs/sweeps/).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Output folder (default: reports/runs/<sweep name>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Continue from <out>/results.jsonl, spending only the remaining budget.
+    #[arg(long)]
+    pub resume: bool,
+    /// Parallel evaluations (threads, or external evaluator processes); default: all cores.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub jobs: Option<u64>,
+    /// Evaluate only shard K of N (0-based) of a grid or random sweep; join with `accel merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Run each of these searchers (comma separated) on the same problem and budget, and
+    /// compare their hypervolume over --seeds seeds.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub compare: Vec<String>,
+    /// Seeds per searcher with --compare (seeds 0..N).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub seeds: u64,
+}
+
+/// `accel merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The sweep file the shards ran.
+    #[arg(long, value_name = "FILE")]
+    pub sweep: PathBuf,
+    /// Shard output folders.
+    #[arg(required = true, value_name = "DIR")]
+    pub inputs: Vec<PathBuf>,
+    /// Output folder for the joined results and reports.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// `accel check`.

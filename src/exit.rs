@@ -7,12 +7,18 @@ pub const UNEXPECTED: i32 = 1;
 /// Bad input: a file, key or value the user must fix.
 pub const BAD_INPUT: i32 = 2;
 
+/// Interrupted (Ctrl-C) after the results so far were saved.
+pub const INTERRUPTED: i32 = 130;
+
 /// The exit code for an error: bad input if any cause is an input error.
 pub fn code_for(err: &anyhow::Error) -> i32 {
-    if err
-        .chain()
-        .any(|e| e.is::<accel_sim::InputError>() || e.is::<accel_sim::SimError>())
-    {
+    let bad_input = |e: &(dyn std::error::Error + 'static)| {
+        e.is::<accel_sim::InputError>()
+            || e.is::<accel_sim::SimError>()
+            || e.downcast_ref::<accel_dse::DseError>()
+                .is_some_and(accel_dse::DseError::is_bad_input)
+    };
+    if err.chain().any(bad_input) {
         BAD_INPUT
     } else {
         UNEXPECTED

@@ -4,6 +4,7 @@ mod cli;
 mod cmd;
 mod exit;
 mod output;
+mod progress;
 
 use clap::Parser;
 
@@ -12,6 +13,8 @@ fn main() {
     let result = match cli.command {
         cli::Command::Sim(args) => cmd::sim::run(&args),
         cli::Command::Check(args) => cmd::check::run(&args),
+        cli::Command::Sweep(args) => cmd::sweep::run(&args),
+        cli::Command::Merge(args) => cmd::sweep::merge(&args),
     };
     let code = match result {
         Ok(code) => code,

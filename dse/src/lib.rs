@@ -15,15 +15,21 @@
 //! - [`pareto`]: nondominated sorting, hypervolume, knee point.
 
 pub mod error;
+pub mod external;
 pub mod pareto;
 pub mod problem;
 pub mod record;
 pub mod report;
 pub mod search;
+pub mod sim_problem;
 pub mod space;
+pub mod sweep;
+pub mod sweep_file;
 
 pub use error::DseError;
 pub use problem::{Evaluation, Goal, Objective, Problem, TestFunction, TestProblem};
 pub use record::{Record, RunInfo};
 pub use search::Searcher;
+pub use sweep::{SweepOptions, SweepOutcome};
+pub use sweep_file::SweepSpec;
 pub use space::{DesignPoint, DesignSpace, Dimension, Gene, Param, Value};

@@ -180,6 +180,17 @@ impl TestProblem {
         }
     }
 
+    /// (ideal, nadir) of the true Pareto front, for hypervolume normalisation: ZDT1, ZDT2 and
+    /// DTLZ2 span `[0, 1]` per objective; ZDT3's disconnected front spans f1 in
+    /// `[0, 0.8518]` and f2 in `[-0.7733, 1]` (pymoo's `pareto_front()`).
+    pub fn known_bounds(&self) -> (Vec<f64>, Vec<f64>) {
+        let m = self.objectives.len();
+        match self.function {
+            TestFunction::Zdt3 => (vec![0.0, -0.7733], vec![0.8518, 1.0]),
+            _ => (vec![0.0; m], vec![1.0; m]),
+        }
+    }
+
     /// Objective values at `x` (each in `[0, 1]`).
     pub fn values(&self, x: &[f64]) -> Vec<f64> {
         let n = x.len();

@@ -2,7 +2,10 @@
 //! searcher only proposes points and learns from results. Every searcher is seeded and
 //! deterministic: the same seed and the same told results give the same asks.
 
+pub mod bayes;
+pub mod gp;
 pub mod grid;
+pub mod marl;
 pub mod random;
 
 use crate::problem::Evaluation;
@@ -19,7 +22,7 @@ pub trait Searcher: Send {
 }
 
 /// Searcher names accepted in sweep files.
-pub const NAMES: &[&str] = &["grid", "random", "sobol", "lhs"];
+pub const NAMES: &[&str] = &["grid", "random", "sobol", "lhs", "marl", "bayes"];
 
 /// Builds a searcher by name; `n_objectives` sizes multi-objective state; `budget` lets
 /// budget-aware searchers (grid, Latin hypercube) plan.
@@ -37,6 +40,8 @@ pub fn build(
             seed,
             random::Sampling::LatinHypercube { n: budget },
         )),
+        "marl" => Box::new(marl::Marl::new(seed, _n_objectives)),
+        "bayes" => Box::new(bayes::Bayes::new(seed, budget)),
         _ => return None,
     })
 }
