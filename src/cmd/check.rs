@@ -10,7 +10,7 @@ use crate::cli::CheckArgs;
 use crate::exit;
 
 /// What a checked file turned out to be.
-fn check_file(path: &Path) -> Result<&'static str, InputError> {
+fn check_file(path: &Path) -> Result<&'static str> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     match ext {
         "cfg" => {
@@ -30,13 +30,17 @@ fn check_file(path: &Path) -> Result<&'static str, InputError> {
             } else if table.contains_key("layer") {
                 workload::toml::parse(path, &text)?;
                 Ok("workload")
+            } else if table.contains_key("searcher") {
+                accel_dse::SweepSpec::load(path)?;
+                Ok("sweep")
             } else {
                 Err(InputError::Invalid {
                     file: path.to_path_buf(),
-                    message:
-                        "not an accelerator (no [arch] table) nor a workload (no [[layer]] tables)"
-                            .into(),
-                })
+                    message: "not an accelerator (no [arch] table), a workload (no [[layer]] \
+                              tables) nor a sweep (no `searcher`)"
+                        .into(),
+                }
+                .into())
             }
         }
     }
@@ -77,7 +81,7 @@ pub fn run(args: &CheckArgs) -> Result<i32> {
             Ok(kind) => println!("ok     {}  ({kind})", f.display()),
             Err(e) => {
                 failed += 1;
-                eprintln!("error: {e}");
+                eprintln!("error: {e:#}");
             }
         }
     }

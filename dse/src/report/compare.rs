@@ -301,7 +301,7 @@ mod tests {
         assert!(md.contains("| 3 | n/a | n/a |"), "{md}");
         let svg = std::fs::read_to_string(dir.path().join("compare.svg")).expect("svg");
         assert!(
-            svg.contains("<svg") && svg.contains(">a<") && svg.contains(">b<"),
+            svg.contains("<svg") && svg.contains("\na\n</text>") && svg.contains("\nb\n</text>"),
             "{svg}"
         );
     }

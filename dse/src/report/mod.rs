@@ -64,10 +64,7 @@ pub fn write_reports(
     info: &RunInfo,
     records: &[Record],
 ) -> Result<ReportSummary, DseError> {
-    std::fs::create_dir_all(out).map_err(|source| DseError::Io {
-        path: out.to_path_buf(),
-        source,
-    })?;
+    std::fs::create_dir_all(out).map_err(|e| io_error(out, e))?;
     let a = Analysis::new(info, records);
     self::csv::write_points(&out.join("points.csv"), &a)?;
     self::csv::write_front(&out.join("front.csv"), &a)?;
@@ -426,7 +423,7 @@ pub(super) mod tests {
             .collect();
         assert_eq!(ids, ["0", "1", "2", "3", "4", "5", "6", "7"]);
         assert!(
-            points.contains("\n6,64,ws,,,0.5,false,false,simulator crashed\n"),
+            points.contains("\n6,32,ws,,,0.5,false,false,simulator crashed\n"),
             "{points}"
         );
         assert!(points.contains("\n5,32,ws,2,8,-1,true,true,\n"), "{points}");
@@ -480,7 +477,8 @@ pub(super) mod tests {
             "| 0 | 4 | 10 | 8 | ws |",
             "| 7 | 5 | 11 | 64 | ws |",
             "**Knee point: #2** (latency_s = 2, throughput (max) = 8)",
-            "### #2 (knee)\n\n```toml\narch.systolic.rows = 32\narch.systolic.dataflow = \"ws\"\n```",
+            "### #2 (knee)\n\n```toml\narch.systolic.rows = 32\n\
+             arch.systolic.dataflow = \"ws\"\n```",
             "### #7\n\n```toml\narch.systolic.rows = 64\n",
             "![Pareto front](front.svg)",
             "![hypervolume vs evaluations](convergence.svg)",
@@ -488,7 +486,7 @@ pub(super) mod tests {
             assert!(md.contains(want), "missing {want:?} in\n{md}");
         }
         // The dominated, infeasible and repeated designs are not in the table.
-        for absent in ["| 3 |", "| 4 |", "| 5 |"] {
+        for absent in ["\n| 3 |", "\n| 4 |", "\n| 5 |"] {
             assert!(!md.contains(absent), "{absent} in\n{md}");
         }
     }
@@ -559,6 +557,21 @@ pub(super) mod tests {
         let s = write_reports(dir.path(), &info, &records).expect("reports");
         assert!(s.front_ids.is_empty() && s.knee_id.is_none() && s.hypervolume == 0.0);
         assert!(read(&dir.path().join("summary.md")).contains("No feasible design was found."));
+    }
+
+    #[test]
+    fn one_objective_reports_its_best_point() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let info = info(vec![Objective::min("latency_s")]);
+        let records: Vec<Record> = [3.0, 1.0, 2.0, 0.5]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| record(i as u64, &[("latency_s", *v)], i != 3))
+            .collect();
+        let s = write_reports(dir.path(), &info, &records).expect("reports");
+        // 0.5 is infeasible, so 1.0 (id 1) is best.
+        assert_eq!((s.front_ids, s.knee_id), (vec![1], Some(1)));
+        assert!(read(&dir.path().join("front.svg")).contains("evaluation id"));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! Text is measured and (in PNGs) rasterised with DejaVu Sans, embedded from
 //! `dse/assets/fonts/` and registered with plotters' `ab_glyph` font table, so plots come out
 //! the same on machines without system fonts. SVGs name the `sans-serif` family and leave
-//! glyphs to the viewer.
+//! glyphs to the viewer. (This needs plotters built with `ab_glyph` and without `ttf`: with
+//! `ttf` on, plotters looks fonts up on the system instead.)
 //!
 //! Axes show objective values as reported (maximised ones marked `(max)`); an axis whose
 //! positive values span more than two decades is logarithmic.
@@ -16,9 +17,11 @@ use plotters::coord::combinators::IntoLogRange;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
 
 use crate::error::DseError;
+use crate::problem::Goal;
 
 use super::{fmt_sig, io_error, objective_label, Analysis, REFERENCE_FACTOR};
 
@@ -144,6 +147,10 @@ struct Panel {
     connect: bool,
     /// Draw a legend inside the panel.
     legend: bool,
+    /// Whether larger is better along x and y: the ideal corner, where no point can lie
+    /// beyond the front, takes the legend and the knee's label points towards it.
+    x_max: bool,
+    y_max: bool,
 }
 
 impl Panel {
@@ -154,6 +161,8 @@ impl Panel {
         let mut p = Panel {
             x_label: objective_label(&objectives[xi]),
             y_label: objective_label(&objectives[yi]),
+            x_max: objectives[xi].goal == Goal::Max,
+            y_max: objectives[yi].goal == Goal::Max,
             ..Panel::default()
         };
         for (i, r) in a.records.iter().enumerate() {
@@ -249,6 +258,7 @@ fn draw_front<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, a: &Analysis) -
             ids(&mut p.front, &|i| a.on_front(i));
             p.knee = None;
             p.x_label = "evaluation id".into();
+            (p.x_max, p.y_max) = (true, true);
             p.caption = Some(title);
             p.legend = true;
             draw_panel(root, &p)
@@ -262,7 +272,7 @@ fn draw_front<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, a: &Analysis) -
         }
         _ => {
             let area = root
-                .titled(&title, ("sans-serif", 22).into_font())
+                .titled(&title, ("sans-serif", 20).into_font())
                 .map_err(plot_err)?;
             let cells = area.split_evenly((m - 1, m - 1));
             for row in 0..m - 1 {
@@ -354,16 +364,26 @@ where
             .legend(|(x, y)| Circle::new((x, y), 5, FRONT.filled()));
     }
     if let Some(((kx, ky), id)) = p.knee {
-        let label = format!("knee #{id}");
+        // Pixel y grows downwards.
+        let (dx, h) = if p.x_max {
+            (12, HPos::Left)
+        } else {
+            (-12, HPos::Right)
+        };
+        let (dy, v) = if p.y_max {
+            (-10, VPos::Bottom)
+        } else {
+            (10, VPos::Top)
+        };
+        let font = ("sans-serif", 15)
+            .into_font()
+            .color(&KNEE)
+            .pos(Pos::new(h, v));
         chart
             .draw_series(std::iter::once(
                 EmptyElement::at((kx, ky))
                     + Circle::new((0, 0), 9, KNEE.stroke_width(3))
-                    + Text::new(
-                        label,
-                        (10, -22),
-                        ("sans-serif", 15).into_font().color(&KNEE),
-                    ),
+                    + Text::new(format!("knee #{id}"), (dx, dy), font),
             ))
             .map_err(plot_err)?
             .label("knee")
@@ -372,7 +392,12 @@ where
     if p.legend {
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(match (p.x_max, p.y_max) {
+                (false, false) => SeriesLabelPosition::LowerLeft,
+                (false, true) => SeriesLabelPosition::UpperLeft,
+                (true, false) => SeriesLabelPosition::LowerRight,
+                (true, true) => SeriesLabelPosition::UpperRight,
+            })
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.4))
             .label_font(("sans-serif", 14))
@@ -403,48 +428,50 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> PlotResult 
 
 /// Writes convergence.svg: normalised hypervolume after each evaluation.
 pub(super) fn write_convergence_svg(path: &Path, a: &Analysis) -> Result<(), DseError> {
-    write_svg(path, PANEL, |root| {
-        let n = a.curve.len().max(1) as f64;
-        let top = a.curve.iter().copied().fold(0.0, f64::max);
-        let top = if top > 0.0 { (top * 1.1).min(1.0) } else { 1.0 };
-        let bounds = match &a.bounds {
-            Some(b) if b.known => "known bounds",
-            _ => "observed bounds",
-        };
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .caption(
-                format!("{}: hypervolume vs evaluations", a.info.name),
-                ("sans-serif", 20),
-            )
-            .build_cartesian_2d(0.0..n, 0.0..top)
-            .map_err(plot_err)?;
-        chart
-            .configure_mesh()
-            .x_desc("evaluations")
-            .y_desc(format!(
-                "normalised hypervolume (ref. {REFERENCE_FACTOR}, {bounds})"
-            ))
-            .x_label_formatter(&|v| fmt_sig(*v, 4))
-            .y_label_formatter(&|v| fmt_sig(*v, 3))
-            .axis_desc_style(("sans-serif", 15))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(plot_err)?;
-        // A step line: the hypervolume holds until the next improving evaluation.
-        let mut steps = vec![(0.0, 0.0)];
-        for (k, hv) in a.curve.iter().enumerate() {
-            let x = (k + 1) as f64;
-            steps.push((x, steps.last().expect("starts non-empty").1));
-            steps.push((x, *hv));
-        }
-        chart
-            .draw_series(LineSeries::new(steps, FRONT.stroke_width(2)))
-            .map_err(plot_err)?;
-        Ok(())
-    })
+    write_svg(path, PANEL, |root| draw_convergence(root, a))
+}
+
+fn draw_convergence<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, a: &Analysis) -> PlotResult {
+    let n = a.curve.len().max(1) as f64;
+    let top = a.curve.iter().copied().fold(0.0, f64::max);
+    let top = if top > 0.0 { (top * 1.1).min(1.0) } else { 1.0 };
+    let bounds = match &a.bounds {
+        Some(b) if b.known => "known bounds",
+        _ => "observed bounds",
+    };
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .caption(
+            format!("{}: hypervolume vs evaluations", a.info.name),
+            ("sans-serif", 20),
+        )
+        .build_cartesian_2d(0.0..n, 0.0..top)
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .x_desc("evaluations")
+        .y_desc(format!(
+            "normalised hypervolume (ref. {REFERENCE_FACTOR}, {bounds})"
+        ))
+        .x_label_formatter(&|v| fmt_sig(*v, 4))
+        .y_label_formatter(&|v| fmt_sig(*v, 3))
+        .axis_desc_style(("sans-serif", 15))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(plot_err)?;
+    // A step line: the hypervolume holds until the next improving evaluation.
+    let mut steps = vec![(0.0, 0.0)];
+    for (k, hv) in a.curve.iter().enumerate() {
+        let x = (k + 1) as f64;
+        steps.push((x, steps.last().expect("starts non-empty").1));
+        steps.push((x, *hv));
+    }
+    chart
+        .draw_series(LineSeries::new(steps, FRONT.stroke_width(2)))
+        .map_err(plot_err)?;
+    Ok(())
 }
 
 /// One searcher's line in compare.svg: (evaluations, q1, median, q3) per checkpoint.
@@ -460,72 +487,78 @@ pub(super) fn write_compare_svg(
     name: &str,
     lines: &[CompareLine],
 ) -> Result<(), DseError> {
-    write_svg(path, PANEL, |root| {
-        let all = || lines.iter().flat_map(|l| &l.points);
-        let x_max = all().map(|p| p.0).fold(1.0, f64::max);
-        let top = all().map(|p| p.3).fold(0.0, f64::max);
-        let top = if top > 0.0 { (top * 1.1).min(1.0) } else { 1.0 };
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .caption(
-                format!("{name}: median hypervolume vs evaluations"),
-                ("sans-serif", 20),
-            )
-            .build_cartesian_2d(0.0..x_max, 0.0..top)
-            .map_err(plot_err)?;
-        chart
-            .configure_mesh()
-            .x_desc("evaluations")
-            .y_desc(format!(
-                "normalised hypervolume (ref. {REFERENCE_FACTOR}; median, IQR shaded)"
-            ))
-            .x_label_formatter(&|v| fmt_sig(*v, 4))
-            .y_label_formatter(&|v| fmt_sig(*v, 3))
-            .axis_desc_style(("sans-serif", 15))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(plot_err)?;
-        for (k, line) in lines.iter().enumerate() {
-            let colour = SERIES[k % SERIES.len()];
-            if line.points.len() > 1 {
-                let band: Vec<(f64, f64)> = line
-                    .points
-                    .iter()
-                    .map(|p| (p.0, p.1))
-                    .chain(line.points.iter().rev().map(|p| (p.0, p.3)))
-                    .collect();
-                chart
-                    .draw_series(std::iter::once(Polygon::new(band, colour.mix(0.18))))
-                    .map_err(plot_err)?;
-            }
+    write_svg(path, PANEL, |root| draw_compare(root, name, lines))
+}
+
+fn draw_compare<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    name: &str,
+    lines: &[CompareLine],
+) -> PlotResult {
+    let all = || lines.iter().flat_map(|l| &l.points);
+    let x_max = all().map(|p| p.0).fold(1.0, f64::max);
+    let top = all().map(|p| p.3).fold(0.0, f64::max);
+    let top = if top > 0.0 { (top * 1.1).min(1.0) } else { 1.0 };
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .caption(
+            format!("{name}: median hypervolume vs evaluations"),
+            ("sans-serif", 20),
+        )
+        .build_cartesian_2d(0.0..x_max, 0.0..top)
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .x_desc("evaluations")
+        .y_desc(format!(
+            "normalised hypervolume (ref. {REFERENCE_FACTOR}; median, IQR shaded)"
+        ))
+        .x_label_formatter(&|v| fmt_sig(*v, 4))
+        .y_label_formatter(&|v| fmt_sig(*v, 3))
+        .axis_desc_style(("sans-serif", 15))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(plot_err)?;
+    for (k, line) in lines.iter().enumerate() {
+        let colour = SERIES[k % SERIES.len()];
+        if line.points.len() > 1 {
+            let band: Vec<(f64, f64)> = line
+                .points
+                .iter()
+                .map(|p| (p.0, p.1))
+                .chain(line.points.iter().rev().map(|p| (p.0, p.3)))
+                .collect();
             chart
-                .draw_series(LineSeries::new(
-                    line.points.iter().map(|p| (p.0, p.2)),
-                    colour.stroke_width(2),
-                ))
-                .map_err(plot_err)?
-                .label(line.searcher.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x - 8, y), (x + 8, y)], colour.stroke_width(2))
-                });
-            chart
-                .draw_series(
-                    line.points
-                        .iter()
-                        .map(move |p| Circle::new((p.0, p.2), 3, colour.filled())),
-                )
+                .draw_series(std::iter::once(Polygon::new(band, colour.mix(0.18))))
                 .map_err(plot_err)?;
         }
         chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .label_font(("sans-serif", 14))
-            .draw()
+            .draw_series(LineSeries::new(
+                line.points.iter().map(|p| (p.0, p.2)),
+                colour.stroke_width(2),
+            ))
+            .map_err(plot_err)?
+            .label(line.searcher.as_str())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x - 8, y), (x + 8, y)], colour.stroke_width(2))
+            });
+        chart
+            .draw_series(
+                line.points
+                    .iter()
+                    .map(move |p| Circle::new((p.0, p.2), 3, colour.filled())),
+            )
             .map_err(plot_err)?;
-        Ok(())
-    })
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(plot_err)?;
+    Ok(())
 }

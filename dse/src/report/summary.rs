@@ -41,7 +41,8 @@ pub(super) fn render(a: &Analysis) -> String {
         None => "no feasible point",
     };
     line(format!(
-        "| normalised hypervolume | {} (reference {REFERENCE_FACTOR} per objective; bounds: {bounds}) |",
+        "| normalised hypervolume | {} (reference {REFERENCE_FACTOR} per objective; \
+         bounds: {bounds}) |",
         fmt_sig(s.hypervolume, 4)
     ));
     line(String::new());
@@ -95,8 +96,8 @@ pub(super) fn render(a: &Analysis) -> String {
             .map(|(o, v)| format!("{} = {v}", objective_label(o)))
             .collect();
         line(format!(
-            "**Knee point: #{}** ({}): the front point where trading one objective for \
-             another stops paying off.",
+            "**Knee point: #{}** ({}): the front point farthest beyond the hyperplane through \
+             the front's extremes, where trading one objective for another stops paying off.",
             r.id,
             values.join(", ")
         ));

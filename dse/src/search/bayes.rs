@@ -246,7 +246,12 @@ impl Bayes {
         }
         let train = self.cap(&usable, m, self.config.max_train);
         let ctx = Context::new(space);
+        let t0 = std::time::Instant::now();
         let mut models = self.fit_models(&ctx, &train, m);
+        let t1 = t0.elapsed().as_secs_f64();
+        struct Dbg(f64, std::time::Instant, usize);
+        impl Drop for Dbg { fn drop(&mut self) { if std::env::var("BAYES_DEBUG").is_ok() { eprintln!("n={} fit {:.3}s acq {:.3}s", self.2, self.0, self.1.elapsed().as_secs_f64()); } } }
+        let _dbg = Dbg(t1, std::time::Instant::now(), train.len());
         let pending: Vec<Vec<f64>> = self
             .pending
             .iter()
@@ -270,13 +275,14 @@ impl Bayes {
             }
             for _ in 0..n {
                 let weights = simplex_weight(&mut self.rng, m);
-                let scalar = self.scalarised_model(&ctx, &models, &weights, &chosen);
+                let Scalar { gp, kind, parents } =
+                    self.scalarised_model(&ctx, &models, &weights, &chosen);
                 let acq = Acquisition {
-                    obj: std::slice::from_ref(&scalar.gp),
+                    obj: std::slice::from_ref(&gp),
                     con: &models.con,
-                    kind: Kind::Ei(scalar.best),
+                    kind,
                 };
-                let Some(x) = self.maximise(&ctx, &acq, &scalar.parents, out) else {
+                let Some(x) = self.maximise(&ctx, &acq, &parents, out) else {
                     break;
                 };
                 models.believe_constraints(&x);
@@ -396,7 +402,15 @@ impl Bayes {
 
         let prepared: Vec<Job> = jobs
             .into_iter()
-            .map(|(slot, x, y)| self.prepare(&ctx.layout, slot, x, y))
+            .map(|(slot, x, y)| {
+                prepare(
+                    &self.fitted,
+                    &self.config,
+                    &mut self.rng,
+                    &ctx.layout,
+                    (slot, x, y),
+                )
+            })
             .collect();
         let built: Vec<(Option<Vec<f64>>, Gp)> = prepared
             .par_iter()
@@ -412,7 +426,7 @@ impl Bayes {
             scalar_feasible: Vec::new(),
         };
         for (job, (fitted, gp)) in prepared.iter().zip(built) {
-            self.record_fit(job, fitted);
+            record_fit(&mut self.fitted, job, fitted);
             match job.slot {
                 Slot::Objective(_) | Slot::Scalarised => models.obj.push(gp),
                 Slot::Constraint(_) | Slot::Failure => models.con.push(gp),
@@ -443,95 +457,6 @@ impl Bayes {
         models
     }
 
-    fn record_fit(&mut self, job: &Job, fitted: Option<Vec<f64>>) {
-        if let Some(params) = fitted {
-            let fits = self.fitted.get(&job.slot).map_or(0, |f| f.fits) + 1;
-            let n = job.x.len();
-            self.fitted.insert(job.slot, Fitted { params, n, fits });
-        }
-    }
-
-    /// Decides whether `slot` needs a hyperparameter fit, draws its starts and fit subset.
-    fn prepare(&mut self, layout: &Layout, slot: Slot, x: Vec<Vec<f64>>, y: Vec<f64>) -> Job {
-        let n = x.len();
-        let prev = self
-            .fitted
-            .get(&slot)
-            .filter(|f| f.params.len() == layout.n_params())
-            .cloned();
-        let refit = match &prev {
-            None => true,
-            Some(_) if slot == Slot::Scalarised => true,
-            Some(f) => n >= f.n + (f.n / 20).max(1),
-        };
-        let mut starts = Vec::new();
-        let mut max_iters = 40;
-        if refit {
-            match &prev {
-                Some(f) => {
-                    starts.push(f.params.clone());
-                    if f.fits % 4 == 3 {
-                        starts.push(layout.prior_mean());
-                    }
-                    max_iters = 25;
-                }
-                None => {
-                    starts.push(layout.prior_mean());
-                    starts.push(self.prior_draw(layout));
-                }
-            }
-        }
-        let fit_subset = if refit && n > self.config.max_fit {
-            self.fit_subset(&y, self.config.max_fit)
-        } else {
-            Vec::new()
-        };
-        Job {
-            slot,
-            x,
-            y,
-            fit_subset,
-            starts,
-            max_iters,
-            params: prev.map(|f| f.params),
-        }
-    }
-
-    /// `cap` of `y`'s indices for a hyperparameter fit: the lowest tenth, the most recent up
-    /// to half, and a random sample of the rest.
-    fn fit_subset(&mut self, y: &[f64], cap: usize) -> Vec<usize> {
-        let n = y.len();
-        let mut by_value: Vec<usize> = (0..n).collect();
-        by_value.sort_by(|&a, &b| y[a].total_cmp(&y[b]).then(a.cmp(&b)));
-        let mut keep: HashSet<usize> = by_value.into_iter().take(cap / 10).collect();
-        for i in (0..n).rev() {
-            if keep.len() >= cap / 2 {
-                break;
-            }
-            keep.insert(i);
-        }
-        let mut rest: Vec<usize> = (0..n).filter(|i| !keep.contains(i)).collect();
-        rest.shuffle(&mut self.rng);
-        let room = cap - keep.len();
-        keep.extend(rest.into_iter().take(room));
-        let mut out: Vec<usize> = keep.into_iter().collect();
-        out.sort_unstable();
-        out
-    }
-
-    /// A start for the hyperparameter fit drawn around the prior's centre.
-    fn prior_draw(&mut self, layout: &Layout) -> Vec<f64> {
-        layout
-            .prior_mean()
-            .into_iter()
-            .enumerate()
-            .map(|(k, mu)| {
-                let z: f64 = StandardNormal.sample(&mut self.rng);
-                mu + 0.5 * layout.prior_sd(k) * z
-            })
-            .collect()
-    }
-
     /// The ParEGO model for `weights`: a GP on the scalarised objectives, with fantasies at
     /// `chosen` (pending and already chosen points).
     fn scalarised_model(
@@ -546,14 +471,15 @@ impl Bayes {
             .iter()
             .map(|z| chebyshev(weights, z))
             .collect();
-        let job = self.prepare(
+        let job = prepare(
+            &self.fitted,
+            &self.config,
+            &mut self.rng,
             &ctx.layout,
-            Slot::Scalarised,
-            models.scalar_x.clone(),
-            s.clone(),
+            (Slot::Scalarised, models.scalar_x.clone(), s.clone()),
         );
         let (fitted, mut gp) = job.run(&ctx.layout);
-        self.record_fit(&job, fitted);
+        record_fit(&mut self.fitted, &job, fitted);
         for x in chosen {
             let (mu, _) = gp.predict(x);
             gp.add(x.clone(), mu);
@@ -730,6 +656,102 @@ impl Searcher for Bayes {
             });
         }
     }
+}
+
+/// Records hyperparameters a job fitted.
+fn record_fit(fitted: &mut BTreeMap<Slot, Fitted>, job: &Job, params: Option<Vec<f64>>) {
+    if let Some(params) = params {
+        let fits = fitted.get(&job.slot).map_or(0, |f| f.fits) + 1;
+        let n = job.x.len();
+        fitted.insert(job.slot, Fitted { params, n, fits });
+    }
+}
+
+/// Decides whether a surrogate needs a hyperparameter fit (none yet, the data grew by 5%, or
+/// ParEGO's changing scalarisation), draws its starts and fit subset.
+fn prepare(
+    fitted: &BTreeMap<Slot, Fitted>,
+    config: &BayesConfig,
+    rng: &mut ChaCha8Rng,
+    layout: &Layout,
+    (slot, x, y): (Slot, Vec<Vec<f64>>, Vec<f64>),
+) -> Job {
+    let n = x.len();
+    let prev = fitted
+        .get(&slot)
+        .filter(|f| f.params.len() == layout.n_params())
+        .cloned();
+    let refit = match &prev {
+        None => true,
+        Some(_) if slot == Slot::Scalarised => true,
+        Some(f) => n >= f.n + (f.n / 20).max(1),
+    };
+    let mut starts = Vec::new();
+    let mut max_iters = 40;
+    if refit {
+        match &prev {
+            Some(f) => {
+                starts.push(f.params.clone());
+                if f.fits % 4 == 3 {
+                    starts.push(layout.prior_mean());
+                }
+                max_iters = 25;
+            }
+            None => {
+                starts.push(layout.prior_mean());
+                starts.push(prior_draw(rng, layout));
+            }
+        }
+    }
+    let fit_subset = if refit && n > config.max_fit {
+        fit_subset(rng, &y, config.max_fit)
+    } else {
+        Vec::new()
+    };
+    Job {
+        slot,
+        x,
+        y,
+        fit_subset,
+        starts,
+        max_iters,
+        params: prev.map(|f| f.params),
+    }
+}
+
+/// `cap` of `y`'s indices for a hyperparameter fit: the lowest tenth, the most recent up to
+/// half, and a random sample of the rest.
+fn fit_subset(rng: &mut ChaCha8Rng, y: &[f64], cap: usize) -> Vec<usize> {
+    let n = y.len();
+    let mut by_value: Vec<usize> = (0..n).collect();
+    by_value.sort_by(|&a, &b| y[a].total_cmp(&y[b]).then(a.cmp(&b)));
+    let mut keep: HashSet<usize> = by_value.into_iter().take(cap / 10).collect();
+    for i in (0..n).rev() {
+        if keep.len() >= cap / 2 {
+            break;
+        }
+        keep.insert(i);
+    }
+    let mut rest: Vec<usize> = (0..n).filter(|i| !keep.contains(i)).collect();
+    rest.shuffle(rng);
+    let room = cap - keep.len();
+    keep.extend(rest.into_iter().take(room));
+    let mut out: Vec<usize> = keep.into_iter().collect();
+    out.sort_unstable();
+    out
+}
+
+/// A start for the hyperparameter fit drawn around the prior's centre.
+fn prior_draw(rng: &mut ChaCha8Rng, layout: &Layout) -> Vec<f64> {
+    layout
+        .prior_mean()
+        .into_iter()
+        .enumerate()
+        .map(|(k, mu)| {
+            let z: f64 = StandardNormal.sample(rng);
+            mu + 0.5 * layout.prior_sd(k) * z
+        })
+        .collect()
 }
 
 /// The space's genes and GP layout for one ask.

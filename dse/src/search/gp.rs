@@ -21,7 +21,7 @@
 use std::cell::RefCell;
 
 use argmin::core::{CostFunction, Error, Executor, Gradient};
-use argmin::solver::linesearch::MoreThuente;
+use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 
 /// Lower bound of the noise variance, in standardised output units.
@@ -430,7 +430,7 @@ pub fn fit(
     let nlml = Nlml::new(layout, x, &ys);
     for start in starts {
         nlml.eval(start);
-        let solver = LBFGS::new(MoreThuente::new(), 7)
+        let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7)
             .with_tolerance_grad(1e-5)
             .and_then(|s| s.with_tolerance_cost(1e-9));
         let Ok(solver) = solver else { continue };

@@ -6,6 +6,7 @@ pub mod bayes;
 pub mod gp;
 pub mod grid;
 pub mod marl;
+pub mod nsga2;
 pub mod random;
 
 use crate::problem::Evaluation;
@@ -22,7 +23,7 @@ pub trait Searcher: Send {
 }
 
 /// Searcher names accepted in sweep files.
-pub const NAMES: &[&str] = &["grid", "random", "sobol", "lhs", "marl", "bayes"];
+pub const NAMES: &[&str] = &["grid", "random", "sobol", "lhs", "marl", "bayes", "nsga2"];
 
 /// Builds a searcher by name; `n_objectives` sizes multi-objective state; `budget` lets
 /// budget-aware searchers (grid, Latin hypercube) plan.
@@ -42,6 +43,7 @@ pub fn build(
         )),
         "marl" => Box::new(marl::Marl::new(seed, _n_objectives)),
         "bayes" => Box::new(bayes::Bayes::new(seed, budget)),
+        "nsga2" => Box::new(nsga2::Nsga2::new(seed, nsga2::pop_size_for_budget(budget))),
         _ => return None,
     })
 }

@@ -33,9 +33,12 @@
 //!
 //! `[run_presets] InterfaceBandwidth` picks SCALE-Sim's mode: in `CALC` mode (its default
 //! config) it ignores `Bandwidth` and reports the bandwidth a stall-free run would need; in
-//! `USER` mode it stalls on `Bandwidth`, a comma list of which its ports use the first. We
-//! always model a DRAM of `Bandwidth` (its first entry) and report the stalls, so a `CALC`
-//! config's numbers compare with SCALE-Sim's compute cycles, not its bandwidth report.
+//! `USER` mode its ofmap write port uses `Bandwidth` (a comma list: the first entry) while its
+//! ifmap and filter read ports use `[layout] IfmapSRAMBankBandwidth` and
+//! `FilterSRAMBankBandwidth` (`single_layer_sim.py`, `run()`), each port its own channel. We
+//! always model one shared DRAM channel of `Bandwidth` (its first entry) and report the stalls,
+//! so a `CALC` config's numbers compare with SCALE-Sim's compute cycles, not its bandwidth
+//! report (see `reports/reproductions/scalesim_memory/`).
 //!
 //! The INI dialect is Python's `configparser` as SCALE-Sim uses it: `key: value` or
 //! `key = value` (the first `:` or `=` splits), keys **case-insensitive** (configparser
