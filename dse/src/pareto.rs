@@ -121,8 +121,11 @@ pub fn crowding_distance(points: &[Vec<f64>], front: &[usize]) -> Vec<f64> {
     let m = points[front[0]].len();
     let mut distance = vec![0.0; k];
     let mut order: Vec<usize> = (0..k).collect();
-    for j in 0..m {
-        let value = |pos: usize| points[front[pos]][j];
+    let columns: Vec<Vec<f64>> = (0..m)
+        .map(|j| front.iter().map(|&i| points[i][j]).collect())
+        .collect();
+    for column in &columns {
+        let value = |pos: usize| column[pos];
         order.sort_by(|&a, &b| value(a).total_cmp(&value(b)));
         let (lo, hi) = (value(order[0]), value(order[k - 1]));
         distance[order[0]] = f64::INFINITY;
@@ -358,20 +361,25 @@ pub fn knee(points: &[Vec<f64>], front: &[usize]) -> Option<usize> {
 }
 
 /// Solves `a x = b` by Gaussian elimination with partial pivoting; `None` if `a` is
-/// (numerically) singular.
-fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+/// (numerically) singular: a pivot below 1e-10 times the largest entry.
+pub(crate) fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     let n = b.len();
+    let scale = a.iter().flatten().fold(0.0, |m: f64, x| m.max(x.abs()));
+    if scale == 0.0 || !scale.is_finite() {
+        return None;
+    }
     for col in 0..n {
         let pivot = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
-        if a[pivot][col].abs() < 1e-10 {
+        if a[pivot][col].abs() < 1e-10 * scale {
             return None;
         }
         a.swap(col, pivot);
         b.swap(col, pivot);
+        let pivot_row = a[col].clone();
         for row in col + 1..n {
-            let f = a[row][col] / a[col][col];
-            for k in col..n {
-                a[row][k] -= f * a[col][k];
+            let f = a[row][col] / pivot_row[col];
+            for (x, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                *x -= f * p;
             }
             b[row] -= f * b[col];
         }

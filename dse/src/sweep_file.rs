@@ -260,7 +260,7 @@ fn param(file: &Path, key: &str, v: &toml::Value) -> Result<Param, DseError> {
                 .as_bool()
                 .ok_or_else(|| key_err(file, &format!("{key}.log"), "must be true or false"))?,
         };
-        if !(lo < hi) {
+        if lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Less) {
             return Err(key_err(file, key, format!("empty range: [{lo}, {hi}]")));
         }
         if log && lo <= 0.0 {

@@ -252,6 +252,9 @@ impl Bayes {
         struct Dbg(f64, std::time::Instant, usize);
         impl Drop for Dbg { fn drop(&mut self) { if std::env::var("BAYES_DEBUG").is_ok() { eprintln!("n={} fit {:.3}s acq {:.3}s", self.2, self.0, self.1.elapsed().as_secs_f64()); } } }
         let _dbg = Dbg(t1, std::time::Instant::now(), train.len());
+        if std::env::var("BAYES_DEBUG").is_ok() {
+            for (k, f) in &self.fitted { eprintln!("{k:?}: {:.2?}", f.params.iter().map(|p| p.exp()).collect::<Vec<_>>()); }
+        }
         let pending: Vec<Vec<f64>> = self
             .pending
             .iter()
@@ -536,10 +539,17 @@ impl Bayes {
         let mut refined: Vec<(f64, Vec<f64>)> =
             starts.par_iter().map(|x| refine(ctx, acq, x)).collect();
         refined.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let tries = refined
+        let tries = refined.clone()
             .into_iter()
             .map(|(_, x)| x)
             .chain(order.iter().map(|&k| cands[k].clone()));
+        if std::env::var("BAYES_DEBUG").is_ok() {
+            let x = &refined[0].1;
+            let f0 = acq.log_value(x);
+            let mut line = format!("chosen lv {f0:.3} x0 {:.3}:", x[0]);
+            for c in 0..x.len() { if x[c] > 0.0 { let mut y = x.clone(); y[c] = 0.0; line += &format!(" [{c}:{:.2}->0 {:.3}]", x[c], acq.log_value(&y)); } }
+            eprintln!("{line}");
+        }
         for x in tries {
             let genes = ctx.genes(&x);
             if self.remember(ctx.space.decode(&genes), out) {
@@ -578,17 +588,30 @@ impl Bayes {
         let p_cat = 1.0 / d.max(1) as f64;
         for i in 0..n_local {
             let mut x = parents[self.rng.gen_range(0..parents.len())].clone();
-            let scale = SCALES[i % SCALES.len()];
             // One gene always moves: a continuous one if any, else a categorical one.
             let forced = if nc > 0 {
                 ctx.layout.cont[self.rng.gen_range(0..nc)]
             } else {
                 ctx.layout.cat[self.rng.gen_range(0..ctx.layout.cat.len())]
             };
-            for &c in &ctx.layout.cont {
-                if c == forced || self.rng.gen::<f64>() < p_cont {
-                    let z: f64 = StandardNormal.sample(&mut self.rng);
-                    x[c] = (x[c] + scale * z).clamp(0.0, 1.0);
+            if i % 3 == 2 && nc > 0 {
+                // Jumps: one to three continuous genes to a bound or anywhere, which local
+                // steps from the front cannot reach.
+                for _ in 0..self.rng.gen_range(1..=3) {
+                    let c = ctx.layout.cont[self.rng.gen_range(0..nc)];
+                    x[c] = match self.rng.gen_range(0..3) {
+                        0 => 0.0,
+                        1 => 1.0,
+                        _ => self.rng.gen(),
+                    };
+                }
+            } else {
+                let scale = SCALES[i % SCALES.len()];
+                for &c in &ctx.layout.cont {
+                    if c == forced || self.rng.gen::<f64>() < p_cont {
+                        let z: f64 = StandardNormal.sample(&mut self.rng);
+                        x[c] = (x[c] + scale * z).clamp(0.0, 1.0);
+                    }
                 }
             }
             for &c in &ctx.layout.cat {
@@ -928,7 +951,11 @@ impl Models {
                 .map(|j| {
                     let hi = self.front.iter().map(|p| p[j]).fold(f64::MIN, f64::max);
                     let lo = self.front.iter().map(|p| p[j]).fold(f64::MAX, f64::min);
-                    hi + 0.1 * (hi - lo).max(0.1)
+                    match std::env::var("REFMODE").as_deref() {
+                        Ok("data") => 1.1,
+                        Ok("front1") => hi + 0.1,
+                        _ => hi + 0.1 * (hi - lo).max(0.1),
+                    }
                 })
                 .collect();
             Kind::Ehvi(Boxes::new(&self.front, &reference))
@@ -1067,51 +1094,18 @@ fn sd_grad(gp: &Gp, x: &[f64]) -> (f64, f64, Vec<f64>, Vec<f64>) {
 /// `x0`, then ordinal rounding and greedy discrete moves. Returns `(ln value, x)`.
 fn refine(ctx: &Context, acq: &Acquisition, x0: &[f64]) -> (f64, Vec<f64>) {
     let mut x = x0.to_vec();
-    let (mut f, mut g) = acq.log_value_grad(&x);
-    if f.is_finite() && !ctx.layout.cont.is_empty() {
-        let mut step = 0.05;
-        for _ in 0..60 {
-            // Components pushing out of [0, 1] at a bound are dropped (projected gradient).
-            let dir: Vec<(usize, f64)> = ctx
-                .layout
-                .cont
-                .iter()
-                .map(|&c| {
-                    let out = (x[c] <= 0.0 && g[c] < 0.0) || (x[c] >= 1.0 && g[c] > 0.0);
-                    (c, if out { 0.0 } else { g[c] })
-                })
-                .collect();
-            let norm = dir.iter().map(|(_, d)| d * d).sum::<f64>().sqrt();
-            if !(norm > 1e-12 && norm.is_finite()) {
-                break;
-            }
-            let mut gain = 0.0;
-            while step > 1e-6 {
-                let mut xn = x.clone();
-                for &(c, d) in &dir {
-                    xn[c] = (x[c] + step * d / norm).clamp(0.0, 1.0);
-                }
-                let (fnew, gnew) = acq.log_value_grad(&xn);
-                if fnew > f {
-                    gain = fnew - f;
-                    (x, f, g) = (xn, fnew, gnew);
-                    step = (step * 2.0).min(0.5);
-                    break;
-                }
-                step *= 0.25;
-            }
-            if gain < 1e-8 {
-                break;
-            }
+    for round in 0..3 {
+        ascend(ctx, acq, &mut x);
+        // Acquisitions are multimodal along a gene (the mean pulls one way, the variance
+        // away from the data): try each continuous gene at its bounds, keep the best jump.
+        if round == 2 || !jump_to_bounds(ctx, acq, &mut x) {
+            break;
         }
     }
     ctx.snap(&mut x);
     let mut f = acq.log_value(&x);
     for _ in 0..5 {
         let moves = ctx.neighbours(&x);
-        if moves.is_empty() {
-            break;
-        }
         let best = moves
             .iter()
             .map(|&(k, v)| {
@@ -1129,6 +1123,73 @@ fn refine(ctx: &Context, acq: &Acquisition, x0: &[f64]) -> (f64, Vec<f64>) {
         }
     }
     (f, x)
+}
+
+/// Projected normalised-gradient ascent of `ln(acquisition)` over the continuous genes.
+fn ascend(ctx: &Context, acq: &Acquisition, x: &mut Vec<f64>) {
+    let (mut f, mut g) = acq.log_value_grad(x);
+    if !f.is_finite() || ctx.layout.cont.is_empty() {
+        return;
+    }
+    let mut step = 0.05;
+    for _ in 0..60 {
+        // Components pushing out of [0, 1] at a bound are dropped (projected gradient).
+        let dir: Vec<(usize, f64)> = ctx
+            .layout
+            .cont
+            .iter()
+            .map(|&c| {
+                let out = (x[c] <= 0.0 && g[c] < 0.0) || (x[c] >= 1.0 && g[c] > 0.0);
+                (c, if out { 0.0 } else { g[c] })
+            })
+            .collect();
+        let norm = dir.iter().map(|(_, d)| d * d).sum::<f64>().sqrt();
+        if !(norm > 1e-12 && norm.is_finite()) {
+            break;
+        }
+        let mut gain = 0.0;
+        while step > 1e-6 {
+            let mut xn = x.clone();
+            for &(c, d) in &dir {
+                xn[c] = (x[c] + step * d / norm).clamp(0.0, 1.0);
+            }
+            let (fnew, gnew) = acq.log_value_grad(&xn);
+            if fnew > f {
+                gain = fnew - f;
+                (*x, f, g) = (xn, fnew, gnew);
+                step = (step * 2.0).min(0.5);
+                break;
+            }
+            step *= 0.25;
+        }
+        if gain < 1e-8 {
+            break;
+        }
+    }
+}
+
+/// Moves the one continuous gene whose jump to 0 or 1 raises the acquisition most; whether
+/// one did.
+fn jump_to_bounds(ctx: &Context, acq: &Acquisition, x: &mut [f64]) -> bool {
+    let f = acq.log_value(x);
+    let mut best = (f, usize::MAX, 0.0);
+    for &c in &ctx.layout.cont {
+        for v in [0.0, 1.0] {
+            if x[c] != v {
+                let mut xn = x.to_vec();
+                xn[c] = v;
+                let fv = acq.log_value(&xn);
+                if fv > best.0 {
+                    best = (fv, c, v);
+                }
+            }
+        }
+    }
+    if best.1 == usize::MAX {
+        return false;
+    }
+    x[best.1] = best.2;
+    true
 }
 
 /// The non-dominated region below a reference point, cut into boxes (see the module

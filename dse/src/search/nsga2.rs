@@ -37,16 +37,17 @@
 //! is asked again.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::pareto::{crowding_distance, nondominated_sort};
+use crate::pareto::{crowding_distance, nondominated_sort, solve};
 use crate::problem::Evaluation;
 use crate::search::random::genes_from_unit;
 use crate::search::Searcher;
-use crate::space::{DesignPoint, DesignSpace, Gene};
+use crate::space::{DesignPoint, DesignSpace, Gene, Value};
 
 /// Population size when none is given (pymoo's NSGA-II default).
 pub const DEFAULT_POP_SIZE: usize = 100;
@@ -70,13 +71,29 @@ pub fn pop_size_for_budget(budget: usize) -> usize {
     (budget / 50).clamp(20, DEFAULT_POP_SIZE)
 }
 
+/// A 64-bit key of a point's values (SipHash with fixed keys, so deterministic): cheaper
+/// than [`DesignPoint::cache_key`]'s JSON. Two points sharing a key (odds about n²/2⁶⁵ for
+/// n points) only cost a regenerated offspring, never a wrong evaluation.
+fn point_key(p: &DesignPoint) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for v in &p.values {
+        match v {
+            Value::Int(i) => (0u8, i).hash(&mut h),
+            Value::Real(r) => (1u8, r.to_bits()).hash(&mut h),
+            Value::Str(s) => (2u8, s).hash(&mut h),
+            Value::Bool(b) => (3u8, b).hash(&mut h),
+        }
+    }
+    h.finish()
+}
+
 /// One evaluated individual.
 #[derive(Debug, Clone)]
 struct Individual {
     /// The point as told.
     point: DesignPoint,
-    /// `point.cache_key()`, computed once.
-    key: String,
+    /// [`point_key`] of the point, computed once.
+    key: u64,
     /// The gene vector (filled in at the next ask, which knows the space).
     genes: Option<Vec<f64>>,
     /// Minimised objective values.
@@ -99,10 +116,10 @@ pub struct Nsga2 {
     /// Told since the last survival.
     pool: Vec<Individual>,
     /// Asked and not yet told, by point key (with multiplicity).
-    outstanding: HashMap<String, usize>,
+    outstanding: HashMap<u64, usize>,
     outstanding_count: usize,
     /// Every point asked or told, by key (duplicate elimination).
-    seen: HashSet<String>,
+    seen: HashSet<u64>,
     /// Second child of the last mating, not asked yet.
     spare: Vec<Vec<f64>>,
     /// Latin hypercube points of the initial population not asked yet.
@@ -184,7 +201,7 @@ impl Nsga2 {
     /// An unseen point of a discrete space found by walking the points in mixed-radix order
     /// from a random start, for when random draws keep hitting seen points; `None` when the
     /// walk (bounded by twice the points seen, plus 1024) finds none, taken as exhausted.
-    fn unseen_by_scan(&mut self, space: &DesignSpace) -> Option<(DesignPoint, String)> {
+    fn unseen_by_scan(&mut self, space: &DesignSpace) -> Option<(DesignPoint, u64)> {
         let size = space.size()?;
         let radices: Vec<usize> = space
             .genes()
@@ -207,8 +224,8 @@ impl Nsga2 {
                 })
                 .collect();
             let point = space.decode(&genes);
-            let key = point.cache_key();
-            if self.seen.insert(key.clone()) {
+            let key = point_key(&point);
+            if self.seen.insert(key) {
                 return Some((point, key));
             }
         }
@@ -277,7 +294,7 @@ impl Nsga2 {
             Vec::with_capacity(self.population.len() + self.pool.len());
         let mut keys = HashSet::new();
         for ind in self.population.drain(..).chain(self.pool.drain(..)) {
-            if keys.insert(ind.key.clone()) {
+            if keys.insert(ind.key) {
                 merged.push(ind);
             }
         }
@@ -418,8 +435,9 @@ fn niching(
 
 /// Normalised scores of `members` (same order): translated by the ideal point, divided by
 /// the intercepts of the hyperplane through the extreme points (the member minimising the
-/// achievement scalarising function along each axis). Falls back to the members' maximum
-/// where the hyperplane is degenerate (Deb and Jain 2014, section IV-C).
+/// achievement scalarising function along each axis), `1/b` where `b·f = 1` passes through
+/// them. Falls back to the members' maximum where the hyperplane is degenerate (Deb and Jain
+/// 2014, section IV-C).
 fn normalise(scores: &[Vec<f64>], members: &[usize], m: usize) -> Vec<Vec<f64>> {
     let ideal: Vec<f64> = (0..m)
         .map(|j| {
@@ -450,13 +468,15 @@ fn normalise(scores: &[Vec<f64>], members: &[usize], m: usize) -> Vec<Vec<f64>> 
                 .clone()
         })
         .collect();
-    let intercepts: Vec<f64> = match solve_hyperplane(extremes) {
+    let intercepts: Vec<f64> = match solve(extremes, vec![1.0; m]) {
         Some(b) => b
             .iter()
             .zip(&worst)
             .map(|(bj, w)| {
+                // Scale-free check: the intercept must be positive and not vanishingly small
+                // against the spread of the members (pymoo uses an absolute 1e-6).
                 let a = 1.0 / bj;
-                if a.is_finite() && a > 1e-6 {
+                if a.is_finite() && a > 0.0 && a > 1e-6 * w {
                     a
                 } else {
                     *w
@@ -470,37 +490,10 @@ fn normalise(scores: &[Vec<f64>], members: &[usize], m: usize) -> Vec<Vec<f64>> 
         .map(|t| {
             t.iter()
                 .zip(&intercepts)
-                .map(|(x, a)| x / a.max(1e-10))
+                .map(|(x, &a)| if a > 0.0 { x / a } else { *x })
                 .collect()
         })
         .collect()
-}
-
-/// Solves `e b = 1` (the plane `b·f = 1` through the rows of `e`); `None` if singular.
-fn solve_hyperplane(mut a: Vec<Vec<f64>>) -> Option<Vec<f64>> {
-    let n = a.len();
-    let mut b = vec![1.0; n];
-    for col in 0..n {
-        let pivot = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
-        if a[pivot][col].abs() < 1e-12 {
-            return None;
-        }
-        a.swap(col, pivot);
-        b.swap(col, pivot);
-        for row in col + 1..n {
-            let f = a[row][col] / a[col][col];
-            for k in col..n {
-                a[row][k] -= f * a[col][k];
-            }
-            b[row] -= f * b[col];
-        }
-    }
-    let mut x = vec![0.0; n];
-    for row in (0..n).rev() {
-        let s: f64 = (row + 1..n).map(|k| a[row][k] * x[k]).sum();
-        x[row] = (b[row] - s) / a[row][row];
-    }
-    Some(x)
 }
 
 /// Das-Dennis reference directions on the unit simplex in `m` dimensions: every vector of
@@ -666,8 +659,8 @@ impl Searcher for Nsga2 {
                     self.offspring(&genes)
                 };
                 let point = space.decode(&g);
-                let key = point.cache_key();
-                if self.seen.insert(key.clone()) {
+                let key = point_key(&point);
+                if self.seen.insert(key) {
                     found = Some((point, key));
                     break;
                 }
@@ -684,7 +677,7 @@ impl Searcher for Nsga2 {
 
     fn tell(&mut self, evaluated: &[Evaluation]) {
         for e in evaluated {
-            let key = e.point.cache_key();
+            let key = point_key(&e.point);
             if let Some(c) = self.outstanding.get_mut(&key) {
                 *c -= 1;
                 self.outstanding_count -= 1;
@@ -692,7 +685,7 @@ impl Searcher for Nsga2 {
                     self.outstanding.remove(&key);
                 }
             }
-            self.seen.insert(key.clone());
+            self.seen.insert(key);
             let finite = e.scores.iter().all(|s| s.is_finite());
             let violation = match (e.feasible && finite, e.violation()) {
                 (true, _) => 0.0,
@@ -722,7 +715,7 @@ impl Searcher for Nsga2 {
 mod tests {
     use super::*;
     use crate::problem::{evaluation, real_point, Objective, TestFunction, TestProblem};
-    use crate::space::{Dimension, Param, Value};
+    use crate::space::{Dimension, Param};
     use crate::Problem;
 
     fn run(
@@ -874,7 +867,7 @@ mod tests {
         let mut failed = mk(0.9, vec![0.0, 0.0], 0.0);
         failed.feasible = false;
         failed.error = Some("crashed".into());
-        let told = vec![
+        let told = [
             mk(0.1, vec![5.0, 5.0], 0.0),
             mk(0.2, vec![0.0, 0.0], 2.0),
             mk(0.3, vec![1.0, 3.0], 0.0),
@@ -945,7 +938,7 @@ mod tests {
             .enumerate()
             .map(|(i, s)| Individual {
                 point: real_point(&[i as f64]),
-                key: i.to_string(),
+                key: i as u64,
                 genes: None,
                 scores: s.clone(),
                 violation: 0.0,
