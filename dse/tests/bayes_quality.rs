@@ -36,7 +36,7 @@ fn run(name: &str, f: TestFunction, seed: u64, budget: usize, batch: usize) -> (
         if std::env::var("TRACE").is_ok() {
             for e in &evals {
                 let x: Vec<f64> = e.point.values.iter().map(|v| v.as_f64().unwrap()).collect();
-                let g = 1.0 + 9.0 * x[1..].iter().sum::<f64>() / (x.len() - 1) as f64;
+                let g = if f == TestFunction::Dtlz2 { x[2..].iter().map(|v| (v - 0.5).powi(2)).sum::<f64>() } else { 1.0 + 9.0 * x[1..].iter().sum::<f64>() / (x.len() - 1) as f64 };
                 eprintln!("{spent}: x0 {:.3} g {g:.3} f {:.3?} {:.2?}", x[0], e.scores, &x[1..]);
             }
         }
