@@ -25,6 +25,9 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Join the outputs of sharded sweeps into what one run would give.
     Merge(MergeArgs),
+    /// Emit Verilog, a self-checking testbench and vectors for a systolic design point; with
+    /// --run, lint and simulate them and compare the cycles with the model.
+    Rtl(RtlArgs),
 }
 
 /// Output format of results on stdout.
@@ -107,4 +110,36 @@ pub struct CheckArgs {
     /// Files or folders to validate (folders are searched for .toml, .csv and .cfg files).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+}
+
+/// `accel rtl`.
+#[derive(Debug, Args)]
+pub struct RtlArgs {
+    /// Accelerator: a TOML file (`[arch.systolic]`, integer precision) or a SCALE-Sim `.cfg`.
+    #[arg(long, value_name = "FILE")]
+    pub arch: PathBuf,
+    /// Output folder: rtl/*.v, tb/ (testbench and vectors), run.sh, design.json.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Rows m of the test GEMM [m x k] x [k x n] (default: two folds per spatial dimension,
+    /// the second one partial).
+    #[arg(long, value_name = "M", value_parser = clap::value_parser!(u64).range(1..=65535))]
+    pub test_m: Option<u64>,
+    /// Columns n of the test GEMM.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65535))]
+    pub test_n: Option<u64>,
+    /// Reduction k of the test GEMM.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=65535))]
+    pub test_k: Option<u64>,
+    /// Seed of the random test operands.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// Lint every module (verilator --lint-only -Wall) and run the testbench (iverilog);
+    /// exit 3 if a module warns, a result differs or the cycles differ from the model.
+    #[arg(long)]
+    pub run: bool,
+    /// With --run: also synthesize with yosys for a Xilinx 7-series FPGA (`synth_xilinx`,
+    /// hierarchy kept, so the PE is synthesized once) and write the cell counts to synth.json.
+    #[arg(long, requires = "run")]
+    pub synth: bool,
 }

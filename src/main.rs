@@ -15,6 +15,7 @@ fn main() {
         cli::Command::Check(args) => cmd::check::run(&args),
         cli::Command::Sweep(args) => cmd::sweep::run(&args),
         cli::Command::Merge(args) => cmd::sweep::merge(&args),
+        cli::Command::Rtl(args) => cmd::rtl::run(&args),
     };
     let code = match result {
         Ok(code) => code,

@@ -20,6 +20,7 @@ pub mod pareto;
 pub mod problem;
 pub mod record;
 pub mod report;
+pub mod rtl;
 pub mod search;
 pub mod sim_problem;
 pub mod space;

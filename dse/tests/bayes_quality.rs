@@ -67,7 +67,8 @@ fn explore() {
     for f in probs {
         let mut hvs = Vec::new();
         for seed in 0..seeds {
-            let (hv, t) = run("bayes", f, seed, budget, batch);
+            let name = std::env::var("NAME").unwrap_or("bayes".into());
+            let (hv, t) = run(&name, f, seed, budget, batch);
             eprintln!("{f:?} seed {seed}: hv {hv:.4} in {t:.1}s");
             hvs.push(hv);
         }

@@ -95,8 +95,8 @@ impl Default for BayesConfig {
     fn default() -> Self {
         BayesConfig {
             n_init: None,
-            candidates: 2000,
-            local_starts: 5,
+            candidates: std::env::var("CANDS").map_or(2000, |s| s.parse().unwrap()),
+            local_starts: std::env::var("STARTS").map_or(5, |s| s.parse().unwrap()),
             max_train: 300,
             max_fit: 150,
         }
@@ -260,7 +260,8 @@ impl Bayes {
             .iter()
             .filter_map(|(_, p)| space.encode(p).map(|g| space.unit(&g)))
             .collect();
-        if m <= 3 {
+        let ehvi_max: usize = std::env::var("EHVI_MAX").map_or(3, |s| s.parse().unwrap());
+        if m <= ehvi_max {
             for x in &pending {
                 models.believe(x);
             }
@@ -364,7 +365,7 @@ impl Bayes {
         let obj_x: Vec<Vec<f64>> = obj_idx.iter().map(|&i| x_of(i)).collect();
 
         let mut jobs: Vec<(Slot, Vec<Vec<f64>>, Vec<f64>)> = Vec::new();
-        if m <= 3 {
+        if m <= std::env::var("EHVI_MAX").map_or(3, |s| s.parse().unwrap()) {
             for j in 0..m {
                 let y = obj_z.iter().map(|z| z[j]).collect();
                 jobs.push((Slot::Objective(j), obj_x.clone(), y));
@@ -452,7 +453,7 @@ impl Bayes {
             });
             models.parents = by_violation.iter().take(10).map(|&i| x_of(i)).collect();
         }
-        if m > 3 {
+        if m > std::env::var("EHVI_MAX").map_or(3, |s| s.parse().unwrap()) {
             models.scalar_x = obj_x;
             models.scalar_z = obj_z;
             models.scalar_feasible = feasible;
@@ -485,7 +486,7 @@ impl Bayes {
         record_fit(&mut self.fitted, &job, fitted);
         for x in chosen {
             let (mu, _) = gp.predict(x);
-            gp.add(x.clone(), mu);
+            gp.add(x, mu);
         }
         let mut order: Vec<usize> = (0..s.len())
             .filter(|&k| models.scalar_feasible[k])
@@ -521,8 +522,10 @@ impl Bayes {
         parents: &[Vec<f64>],
         out: &mut Vec<DesignPoint>,
     ) -> Option<Vec<f64>> {
+        let tt = std::time::Instant::now();
         let cands = self.candidates(ctx, parents);
         let scores: Vec<f64> = cands.par_iter().map(|x| acq.log_value(x)).collect();
+        if std::env::var("BAYES_DEBUG").is_ok() { eprintln!("  cands {:.3}s", tt.elapsed().as_secs_f64()); }
         let ranking: Vec<f64> = if scores.iter().any(|s| s.is_finite()) {
             scores
         } else {
@@ -536,8 +539,10 @@ impl Bayes {
             .take(self.config.local_starts)
             .map(|&k| &cands[k])
             .collect();
+        let tt = std::time::Instant::now();
         let mut refined: Vec<(f64, Vec<f64>)> =
             starts.par_iter().map(|x| refine(ctx, acq, x)).collect();
+        if std::env::var("BAYES_DEBUG").is_ok() { eprintln!("  refine {:.3}s", tt.elapsed().as_secs_f64()); }
         refined.sort_by(|a, b| b.0.total_cmp(&a.0));
         let tries = refined.clone()
             .into_iter()
@@ -887,7 +892,7 @@ impl Job {
             .clone()
             .or_else(|| self.params.clone())
             .unwrap_or_else(|| layout.prior_mean());
-        (fitted, Gp::new(layout, self.x.clone(), &self.y, &params))
+        (fitted, Gp::new(layout, &self.x, &self.y, &params))
     }
 }
 
@@ -915,7 +920,7 @@ impl Models {
             .iter_mut()
             .map(|gp| {
                 let (mu, _) = gp.predict(x);
-                gp.add(x.to_vec(), mu);
+                gp.add(x, mu);
                 mu
             })
             .collect();
@@ -936,7 +941,7 @@ impl Models {
         let mut feasible = true;
         for gp in &mut self.con {
             let (mu, _) = gp.predict(x);
-            gp.add(x.to_vec(), mu);
+            gp.add(x, mu);
             feasible &= mu <= 0.0;
         }
         feasible

@@ -1,0 +1,481 @@
+//! The generated RTL lints clean and computes the model's results in the model's cycles.
+//!
+//! Each test emits a design point with a random test GEMM whose folds are partial (m, n, k not
+//! multiples of the array), lints every module with `verilator --lint-only -Wall` (no
+//! warning allowed), runs the self-checking testbench with iverilog and asserts that it
+//! passes and that the measured cycles equal [`accel_dse::rtl::cycle_contract`], which is
+//! `folds * FoldPlan::cycles_per_fold + fill_drain_cycles`.
+//!
+//! Without verilator or iverilog the tests print that they are skipped and pass, unless the
+//! environment variable `CI` is set: then they fail.
+//!
+//! Golden files: `tests/golden/rtl/<design>/` holds the emitted files of two small design
+//! points; `UPDATE_GOLDEN=1 cargo test -p accel-dse --test rtl_sim` rewrites them.
+
+use std::path::{Path, PathBuf};
+
+use accel_dse::rtl::{self, systolic, Bundle, Design, TestGemm};
+use accel_sim::{Dataflow, Precision, SystolicConfig};
+
+/// Whether the simulation tools are here; without them, skip (or fail under CI).
+fn tools_or_skip(test: &str) -> bool {
+    let missing: Vec<&str> = ["verilator", "iverilog", "vvp"]
+        .into_iter()
+        .filter(|t| !rtl::tool_available(t))
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: {} not installed and CI is set", missing.join(", "));
+    }
+    eprintln!("{test}: skipped: {} not installed", missing.join(", "));
+    false
+}
+
+fn config(r: u32, c: u32, df: Dataflow, precision: Precision) -> SystolicConfig {
+    let mut cfg = SystolicConfig::new(r, c, df);
+    cfg.precision = precision;
+    // Small buffers keep the simulated memories small.
+    cfg.ifmap_sram_kib = 4.0;
+    cfg.filter_sram_kib = 4.0;
+    cfg.ofmap_sram_kib = 4.0;
+    cfg
+}
+
+/// A fresh output folder per test under cargo's integration-test scratch folder.
+fn out_dir(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("rtl_sim")
+        .join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn emit(
+    test: &str,
+    cfg: &SystolicConfig,
+    g: Option<TestGemm>,
+) -> (Design, TestGemm, Bundle, PathBuf) {
+    let d = Design::from_config(cfg, Path::new("test.toml")).expect("valid design point");
+    let g = g.unwrap_or_else(|| TestGemm::default_for(&d));
+    systolic::check_test(&d, &g, Path::new("test.toml")).expect("test GEMM fits");
+    let bundle = systolic::emit(&d, &g);
+    let dir = out_dir(test);
+    bundle.write(&dir).expect("write bundle");
+    (d, g, bundle, dir)
+}
+
+/// Emits, lints, simulates; asserts zero warnings, PASS, and the contract's cycles.
+fn check(test: &str, cfg: SystolicConfig, g: Option<TestGemm>) {
+    if !tools_or_skip(test) {
+        return;
+    }
+    let (d, g, bundle, dir) = emit(test, &cfg, g);
+    let lint = bundle.lint(&dir).expect("verilator runs");
+    let warnings: Vec<String> = lint
+        .iter()
+        .flat_map(|l| l.warnings.iter().map(move |w| format!("{}: {w}", l.module)))
+        .collect();
+    assert!(
+        warnings.is_empty(),
+        "{test}: lint warnings:\n{}",
+        warnings.join("\n")
+    );
+    assert_eq!(lint.len(), 6, "every module linted");
+    let sim = bundle.simulate(&dir).expect("iverilog runs");
+    assert!(sim.passed, "{test}: testbench failed:\n{}", sim.log);
+    let contract = rtl::cycle_contract(&d.plan(g.m, g.n, g.k));
+    assert_eq!(
+        sim.measured_cycles,
+        Some(contract.total_cycles),
+        "{test}: {}",
+        sim.log
+    );
+}
+
+fn gemm(m: u64, n: u64, k: u64) -> Option<TestGemm> {
+    Some(TestGemm { m, n, k, seed: 7 })
+}
+
+fn with_acc(mut cfg: SystolicConfig, acc: Precision) -> SystolicConfig {
+    cfg.accumulator = Some(acc);
+    cfg
+}
+
+// Default test GEMM: spatial extents 2R-1 and 2C-1 (2 x 2 folds, the second of each
+// partial), temporal extent 7.
+
+#[test]
+fn os_4x4_int8() {
+    check(
+        "os_4x4_int8",
+        config(4, 4, Dataflow::Os, Precision::Int8),
+        None,
+    );
+}
+
+#[test]
+fn ws_4x4_int8() {
+    check(
+        "ws_4x4_int8",
+        config(4, 4, Dataflow::Ws, Precision::Int8),
+        None,
+    );
+}
+
+#[test]
+fn os_8x8_int8() {
+    check(
+        "os_8x8_int8",
+        config(8, 8, Dataflow::Os, Precision::Int8),
+        None,
+    );
+}
+
+#[test]
+fn ws_8x8_int8() {
+    check(
+        "ws_8x8_int8",
+        config(8, 8, Dataflow::Ws, Precision::Int8),
+        None,
+    );
+}
+
+#[test]
+fn os_4x8_int8() {
+    check(
+        "os_4x8_int8",
+        config(4, 8, Dataflow::Os, Precision::Int8),
+        None,
+    );
+}
+
+#[test]
+fn ws_4x8_int8() {
+    check(
+        "ws_4x8_int8",
+        config(4, 8, Dataflow::Ws, Precision::Int8),
+        None,
+    );
+}
+
+#[test]
+fn os_8x4_int8_three_by_three_folds() {
+    // m = 20 -> 8 + 8 + 4 rows, n = 9 -> 4 + 4 + 1 columns, k = 13.
+    let cfg = config(8, 4, Dataflow::Os, Precision::Int8);
+    check("os_8x4_int8", cfg, gemm(20, 9, 13));
+}
+
+#[test]
+fn ws_8x4_int8_three_by_three_folds() {
+    // k = 20 -> 8 + 8 + 4 rows (partial sums accumulated over 3 row folds), n = 9, m = 11.
+    let cfg = config(8, 4, Dataflow::Ws, Precision::Int8);
+    check("ws_8x4_int8", cfg, gemm(11, 9, 20));
+}
+
+#[test]
+fn is_4x8_int8_reuses_ws_with_operands_swapped() {
+    check(
+        "is_4x8_int8",
+        config(4, 8, Dataflow::Is, Precision::Int8),
+        None,
+    );
+}
+
+#[test]
+fn is_8x4_int8_three_by_three_folds() {
+    // IS: sr = k = 20 -> 3 row folds, sc = m = 9 -> 3 column folds, t = n = 6.
+    let cfg = config(8, 4, Dataflow::Is, Precision::Int8);
+    check("is_8x4_int8", cfg, gemm(9, 6, 20));
+}
+
+#[test]
+fn os_4x8_int4() {
+    check(
+        "os_4x8_int4",
+        config(4, 8, Dataflow::Os, Precision::Int4),
+        None,
+    );
+}
+
+#[test]
+fn ws_4x8_int4() {
+    check(
+        "ws_4x8_int4",
+        config(4, 8, Dataflow::Ws, Precision::Int4),
+        None,
+    );
+}
+
+#[test]
+fn os_4x8_int16_wraps_the_accumulator() {
+    // k = 40 full-range int16 products (up to 2^30 each) overflow int32: the RTL and the
+    // reference both wrap modulo 2^32.
+    let cfg = config(4, 8, Dataflow::Os, Precision::Int16);
+    check("os_4x8_int16", cfg, gemm(7, 15, 40));
+}
+
+#[test]
+fn ws_4x8_int16_wraps_the_accumulator() {
+    // k = 40 -> 10 row folds whose partial sums wrap in the output buffer.
+    let cfg = config(4, 8, Dataflow::Ws, Precision::Int16);
+    check("ws_4x8_int16", cfg, gemm(5, 9, 40));
+}
+
+#[test]
+fn os_4x4_int4_acc8_accumulator_as_wide_as_the_product() {
+    let cfg = with_acc(config(4, 4, Dataflow::Os, Precision::Int4), Precision::Int8);
+    check("os_4x4_int4_acc8", cfg, None);
+}
+
+#[test]
+fn ws_4x4_int8_acc16() {
+    let cfg = with_acc(
+        config(4, 4, Dataflow::Ws, Precision::Int8),
+        Precision::Int16,
+    );
+    check("ws_4x4_int8_acc16", cfg, None);
+}
+
+#[test]
+fn os_single_reduction_step() {
+    // k = 1: the first and last reduction step are the same cycle.
+    check(
+        "os_k1",
+        config(4, 4, Dataflow::Os, Precision::Int8),
+        gemm(5, 6, 1),
+    );
+}
+
+#[test]
+fn ws_single_streamed_row() {
+    // m = 1: one west vector per fold.
+    check(
+        "ws_m1",
+        config(4, 4, Dataflow::Ws, Precision::Int8),
+        gemm(1, 6, 5),
+    );
+}
+
+#[test]
+fn single_full_fold() {
+    check(
+        "os_one_fold",
+        config(4, 8, Dataflow::Os, Precision::Int8),
+        gemm(4, 8, 3),
+    );
+    check(
+        "ws_one_fold",
+        config(4, 8, Dataflow::Ws, Precision::Int8),
+        gemm(3, 8, 4),
+    );
+}
+
+#[test]
+fn ws_16x16_int8() {
+    check(
+        "ws_16x16_int8",
+        config(16, 16, Dataflow::Ws, Precision::Int8),
+        None,
+    );
+}
+
+// Negative tests: the testbench must notice a wrong result and a wrong cycle count.
+
+fn simulate_after(test: &str, edit: impl FnOnce(&Path)) -> rtl::SimReport {
+    let cfg = config(4, 4, Dataflow::Ws, Precision::Int8);
+    let (_, _, bundle, dir) = emit(test, &cfg, None);
+    edit(&dir);
+    bundle.simulate(&dir).expect("iverilog runs")
+}
+
+#[test]
+fn testbench_fails_on_a_wrong_expected_value() {
+    if !tools_or_skip("testbench_fails_on_a_wrong_expected_value") {
+        return;
+    }
+    let sim = simulate_after("bad_value", |dir| {
+        let path = dir.join("tb/expected.hex");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        // Flip the lowest bit of lane 0 of output word 3.
+        let word = &mut lines[3];
+        let last = word.pop().unwrap();
+        let flipped = u8::from_str_radix(&last.to_string(), 16).unwrap() ^ 1;
+        word.push_str(&format!("{flipped:x}"));
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    });
+    assert!(!sim.passed, "{}", sim.log);
+    assert!(sim.log.contains("RESULT: FAIL"), "{}", sim.log);
+    assert!(sim.log.contains("ERROR: output word 3 "), "{}", sim.log);
+}
+
+#[test]
+fn testbench_fails_on_a_wrong_cycle_count() {
+    if !tools_or_skip("testbench_fails_on_a_wrong_cycle_count") {
+        return;
+    }
+    let sim = simulate_after("bad_cycles", |dir| {
+        let path = dir.join("tb/cycles.hex");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut words: Vec<u32> = text
+            .lines()
+            .map(|l| u32::from_str_radix(l, 16).unwrap())
+            .collect();
+        words[0] += 1;
+        let text: String = words.iter().map(|w| format!("{w:08x}\n")).collect();
+        std::fs::write(&path, text).unwrap();
+    });
+    assert!(!sim.passed, "{}", sim.log);
+    assert!(sim.log.contains("RESULT: FAIL"), "{}", sim.log);
+    assert!(sim.log.contains("ERROR: start -> done took"), "{}", sim.log);
+}
+
+#[test]
+fn testbench_fails_on_a_wrong_fold_interval() {
+    if !tools_or_skip("testbench_fails_on_a_wrong_fold_interval") {
+        return;
+    }
+    let sim = simulate_after("bad_interval", |dir| {
+        let path = dir.join("tb/cycles.hex");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut words: Vec<u32> = text
+            .lines()
+            .map(|l| u32::from_str_radix(l, 16).unwrap())
+            .collect();
+        words[1] -= 1;
+        let text: String = words.iter().map(|w| format!("{w:08x}\n")).collect();
+        std::fs::write(&path, text).unwrap();
+    });
+    assert!(!sim.passed, "{}", sim.log);
+    assert!(sim.log.contains("ERROR: fold 1 started"), "{}", sim.log);
+}
+
+#[test]
+fn run_script_lints_and_simulates() {
+    if !tools_or_skip("run_script_lints_and_simulates") {
+        return;
+    }
+    let cfg = config(4, 8, Dataflow::Os, Precision::Int8);
+    let (_, _, _, dir) = emit("run_script", &cfg, None);
+    let out = std::process::Command::new("sh")
+        .arg(dir.join("run.sh"))
+        .output()
+        .expect("sh runs");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{log}");
+    assert_eq!(log.matches("lint ok: ").count(), 6, "{log}");
+    assert!(log.contains("RESULT: PASS"), "{log}");
+}
+
+#[test]
+fn lint_reports_a_planted_warning() {
+    if !tools_or_skip("lint_reports_a_planted_warning") {
+        return;
+    }
+    let cfg = config(4, 4, Dataflow::Os, Precision::Int8);
+    let (d, _, bundle, dir) = emit("bad_lint", &cfg, None);
+    // An unused wire in the PE: verilator -Wall must name it.
+    let pe = dir.join(format!("rtl/{}_pe.v", d.name()));
+    let text = std::fs::read_to_string(&pe).unwrap();
+    let text = text.replacen(
+        "    reg [ACC-1:0] acc;",
+        "    wire planted_dead = a[0];\n    reg [ACC-1:0] acc;",
+        1,
+    );
+    std::fs::write(&pe, text).unwrap();
+    let lint = bundle.lint(&dir).expect("verilator runs");
+    let pe_report = lint
+        .iter()
+        .find(|l| l.module.ends_with("_pe"))
+        .expect("the PE is linted");
+    assert!(
+        pe_report
+            .warnings
+            .iter()
+            .any(|w| w.contains("UNUSED") && w.contains("planted_dead")),
+        "{pe_report:?}"
+    );
+}
+
+#[test]
+fn synthesizes_the_pe_once_into_a_dsp_and_the_buffers_into_block_ram() {
+    let test = "synth_ws_4x4";
+    if !tools_or_skip(test) {
+        return;
+    }
+    if !rtl::tool_available("yosys") {
+        if std::env::var_os("CI").is_some() {
+            panic!("{test}: yosys not installed and CI is set");
+        }
+        eprintln!("{test}: skipped: yosys not installed");
+        return;
+    }
+    let cfg = config(4, 4, Dataflow::Ws, Precision::Int8);
+    let (d, _, bundle, dir) = emit(test, &cfg, None);
+    let report = bundle.synthesize(&dir).expect("yosys runs");
+    let pe: Vec<_> = report
+        .modules
+        .iter()
+        .filter(|m| m.name == format!("{}_pe", d.name()))
+        .collect();
+    assert_eq!(pe.len(), 1, "one PE module: {:?}", report.modules);
+    assert_eq!(pe[0].instances, 16);
+    assert_eq!(pe[0].cells_by_type.get("DSP48E1"), Some(&1), "{:?}", pe[0]);
+    let brams: u64 = report
+        .total_cells_by_type
+        .iter()
+        .filter(|(k, _)| k.starts_with("RAMB"))
+        .map(|(_, v)| v)
+        .sum();
+    assert!(
+        brams >= 3,
+        "three buffers in block RAM: {:?}",
+        report.total_cells_by_type
+    );
+    assert!(dir.join("synth.json").is_file());
+}
+
+// Golden files: the emitted text of two small design points is pinned.
+
+fn golden(cfg: SystolicConfig) {
+    let d = Design::from_config(&cfg, Path::new("test.toml")).unwrap();
+    let bundle = systolic::emit(&d, &TestGemm::default_for(&d));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/rtl")
+        .join(&bundle.name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let _ = std::fs::remove_dir_all(&root);
+        bundle.write(&root).unwrap();
+        return;
+    }
+    let mut stale = Vec::new();
+    for f in &bundle.files {
+        let want = std::fs::read_to_string(root.join(&f.path)).unwrap_or_default();
+        if want != f.text {
+            stale.push(f.path.clone());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "{}: emitted files differ from tests/golden/rtl (rerun with UPDATE_GOLDEN=1 and \
+         review the diff): {}",
+        bundle.name,
+        stale.join(", ")
+    );
+}
+
+#[test]
+fn golden_os_4x4_int8() {
+    golden(config(4, 4, Dataflow::Os, Precision::Int8));
+}
+
+#[test]
+fn golden_ws_4x4_int8() {
+    golden(config(4, 4, Dataflow::Ws, Precision::Int8));
+}
