@@ -7,6 +7,8 @@ pub const UNEXPECTED: i32 = 1;
 /// Bad input: a file, key or value the user must fix.
 pub const BAD_INPUT: i32 = 2;
 
+/// A check failed: RTL lint warnings, a testbench FAIL, cycles that differ from the model.
+pub const CHECK_FAILED: i32 = 3;
 /// Interrupted (Ctrl-C) after the results so far were saved.
 pub const INTERRUPTED: i32 = 130;
 

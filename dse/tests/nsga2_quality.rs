@@ -1,4 +1,5 @@
-//! Quality of the `nsga2` searcher on the test problems, against pymoo's NSGA-II.
+//! Quality of the `nsga2` searcher on the test problems, against pymoo's NSGA-II and Optuna's
+//! TPE.
 //!
 //! Indicator (the same as `tests/reference/pymoo_optuna/measure.py`): the normalised
 //! hypervolume of the front of every point a run evaluated, each objective mapped by the true
@@ -6,13 +7,24 @@
 //! `[0, 0.8518]`, f2 `[-0.7733, 1]`), reference point 1.1 per objective, divided by 1.1^m
 //! (`pareto::normalized_hypervolume`). Runs are independent per budget, as pymoo's are, and
 //! use what a sweep file gets: `search::build("nsga2", seed, m, budget)` (population
-//! `pop_size_for_budget(budget)` = 20 at these budgets), asked one population per batch.
+//! `pop_size_for_budget(budget)`: 8, 8 and 10 at these budgets), asked [`BATCH`] = 2 points
+//! at a time: one mating per ask, the steady-state algorithm exactly. TPE is sequential (one
+//! trial per ask); larger batches trade quality at small budgets for parallel evaluations
+//! (see `batch_size_does_not_break_the_search`).
 //!
 //! The bar: for ZDT1, ZDT2, ZDT3 (30 variables) and DTLZ2 (3 objectives, 12 variables), at
-//! budgets 100, 300 and 1000, the median over seeds 0-9 must be at least pymoo 0.6.2
-//! NSGA-II's (population 100, its defaults) median over seeds 0-9 from
-//! `tests/reference/pymoo_optuna/results.csv`, and at least a floor set below the medians
-//! this code measured (see `FLOORS`), so that a regression shows even where pymoo scores 0.
+//! budgets 100, 300 and 1000, the median over seeds 0-9 must be at least
+//! - pymoo 0.6.2 NSGA-II's (population 100, its defaults) median over its seeds 0-9,
+//! - Optuna 5.0 TPE's (multivariate) median over the seeds the reference has: 0-9 at budgets
+//!   100 and 300, only 0-2 at 1000 (the 1000-trial runs took 1-2 minutes each and were cut
+//!   for time; see the README there). With 3 seeds the median is the middle run.
+//! - and a floor set below the medians this code measured (see [`FLOORS`]), so that a
+//!   regression shows even where both peers score 0.
+//!
+//! Both peers' numbers come from `tests/reference/pymoo_optuna/results.csv`.
+//!
+//! The whole bar (4 problems x 3 budgets x 10 seeds) takes about 0.7 s in release and 4 s of
+//! CPU in a debug build, so it always runs (also under `cargo test --workspace`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,26 +36,29 @@ use accel_dse::{Evaluation, Problem, TestFunction, TestProblem};
 
 const SEEDS: u64 = 10;
 const BUDGETS: [usize; 3] = [100, 300, 1000];
+/// Points per ask in the bar's runs: one mating (see the module documentation).
+const BATCH: usize = 2;
 
 /// (problem, budget, floor): each about two thirds of the median measured with 10 seeds
-/// (measured medians in the comment; 0 where the median is 0, as it is for pymoo too).
+/// (measured medians in the comment; 0 where the median is 0 or unsteady).
 const FLOORS: &[(&str, usize, f64)] = &[
-    // ZDT1: 0, 0, 0.078. pymoo: 0, 0, 0.
+    // ZDT1: 0, 0, 0.363. pymoo: 0, 0, 0. TPE: 0, 0, 0.
     ("zdt1", 100, 0.0),
     ("zdt1", 300, 0.0),
-    ("zdt1", 1000, 0.05),
-    // ZDT2: 0, 0, 0 (the population collapses onto f1 = 0 first). pymoo: 0, 0, 0.
+    ("zdt1", 1000, 0.24),
+    // ZDT2: 0, 0, 0.078 (0 in the median of 60 seeds: the population often collapses onto
+    // f1 = 0 first). pymoo: 0, 0, 0. TPE: 0, 0, 0.
     ("zdt2", 100, 0.0),
     ("zdt2", 300, 0.0),
     ("zdt2", 1000, 0.0),
-    // ZDT3: 0, 0.012, 0.140. pymoo: 0, 0, 0.021.
+    // ZDT3: 0, 0.037, 0.342. pymoo: 0, 0, 0.021. TPE: 0, 0, 0.
     ("zdt3", 100, 0.0),
-    ("zdt3", 300, 0.0),
-    ("zdt3", 1000, 0.09),
-    // DTLZ2: 0.035, 0.183, 0.441. pymoo: 0.014, 0.053, 0.25.
-    ("dtlz2", 100, 0.02),
-    ("dtlz2", 300, 0.12),
-    ("dtlz2", 1000, 0.30),
+    ("zdt3", 300, 0.02),
+    ("zdt3", 1000, 0.23),
+    // DTLZ2: 0.096, 0.344, 0.525. pymoo: 0.016, 0.053, 0.252. TPE: 0.078, 0.214, 0.469.
+    ("dtlz2", 100, 0.064),
+    ("dtlz2", 300, 0.23),
+    ("dtlz2", 1000, 0.35),
 ];
 
 fn function(name: &str) -> TestFunction {
@@ -100,41 +115,47 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Hypervolumes of `nsga2` as a sweep builds it for each of `budgets`, over seeds
 /// `0..seeds` (`[budget][seed]`). Budgets with the same population size share one run per
-/// seed: the searcher sees the budget only through the population size, and every budget is
-/// a multiple of it, so the first `b` evaluations of the longest run are exactly a run of
-/// budget `b`.
+/// seed: the searcher sees the budget only through the population size, so the first `b`
+/// evaluations of the longest such run are exactly a run of budget `b` (every budget is a
+/// multiple of the batch).
 fn nsga2_hypervolumes(problem: &TestProblem, budgets: &[usize], seeds: u64) -> Vec<Vec<f64>> {
     let m = problem.objectives().len();
-    let longest = *budgets.iter().max().expect("budgets");
-    let pop = pop_size_for_budget(longest);
-    for &b in budgets {
-        assert!(
-            pop_size_for_budget(b) == pop && b % pop == 0,
-            "budget {b} needs its own run"
-        );
-    }
-    let runs: Vec<Vec<Evaluation>> = (0..seeds)
-        .map(|seed| {
+    let mut hvs = vec![Vec::new(); budgets.len()];
+    let mut pops: Vec<usize> = budgets.iter().map(|&b| pop_size_for_budget(b)).collect();
+    pops.dedup();
+    for pop in pops {
+        let group: Vec<usize> = (0..budgets.len())
+            .filter(|&i| pop_size_for_budget(budgets[i]) == pop)
+            .collect();
+        let longest = group.iter().map(|&i| budgets[i]).max().expect("a budget");
+        for seed in 0..seeds {
             let mut s = search::build("nsga2", seed, m, longest).expect("nsga2 is registered");
-            run(problem, s.as_mut(), longest, pop)
-        })
-        .collect();
-    budgets
-        .iter()
-        .map(|&b| runs.iter().map(|r| hypervolume(problem, &r[..b])).collect())
-        .collect()
+            let all = run(problem, s.as_mut(), longest, BATCH);
+            for &i in &group {
+                assert_eq!(
+                    budgets[i] % BATCH,
+                    0,
+                    "budget {} needs its own run",
+                    budgets[i]
+                );
+                hvs[i].push(hypervolume(problem, &all[..budgets[i]]));
+            }
+        }
+    }
+    hvs
 }
 
-/// pymoo NSGA-II medians by (problem, budget) with all 10 seeds, from the reference results.
-fn pymoo_medians() -> BTreeMap<(String, usize), f64> {
+/// Medians of a reference tool's hypervolumes by (problem, budget), with the number of
+/// seeds each median is over.
+fn reference_medians(tool: &str) -> BTreeMap<(String, usize), (f64, usize)> {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/pymoo_optuna/results.csv");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut runs: BTreeMap<(String, usize), Vec<f64>> = BTreeMap::new();
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split(',').map(str::trim).collect();
-        if let [tool, problem, budget, _seed, hv] = f[..] {
-            if tool == "nsga2" {
+        if let [t, problem, budget, _seed, hv] = f[..] {
+            if t == tool {
                 runs.entry((problem.to_string(), budget.parse().expect("budget")))
                     .or_default()
                     .push(hv.parse().expect("hypervolume"));
@@ -142,41 +163,50 @@ fn pymoo_medians() -> BTreeMap<(String, usize), f64> {
         }
     }
     runs.into_iter()
-        .filter(|(_, v)| v.len() >= SEEDS as usize)
-        .map(|(k, v)| (k, median(v)))
+        .map(|(k, v)| {
+            let n = v.len();
+            (k, (median(v), n))
+        })
         .collect()
 }
 
-#[test]
-fn matches_or_beats_pymoo_nsga2_on_zdt_and_dtlz2() {
-    let pymoo = pymoo_medians();
-    assert_eq!(
-        pymoo.len(),
-        12,
-        "pymoo NSGA-II medians for 4 problems x 3 budgets, 10 seeds each: {pymoo:?}"
-    );
+/// Checks the bar for `problems` at `budgets`; panics with every miss and the whole table.
+fn assert_bar(problems: &[&str], budgets: &[usize]) {
+    let pymoo = reference_medians("nsga2");
+    let tpe = reference_medians("tpe");
     let mut failures = Vec::new();
     let mut report = Vec::new();
-    for name in ["zdt1", "zdt2", "zdt3", "dtlz2"] {
+    for &name in problems {
         let problem = TestProblem::new(function(name));
-        let hvs = nsga2_hypervolumes(&problem, &BUDGETS, SEEDS);
-        for (budget, hv) in BUDGETS.into_iter().zip(hvs) {
+        let hvs = nsga2_hypervolumes(&problem, budgets, SEEDS);
+        for (&budget, hv) in budgets.iter().zip(hvs) {
             let ours = median(hv);
             let floor = FLOORS
                 .iter()
                 .find(|(p, b, _)| *p == name && *b == budget)
                 .map(|f| f.2)
                 .expect("a floor per problem and budget");
-            let theirs = pymoo[&(name.to_string(), budget)];
+            let key = (name.to_string(), budget);
+            let (p, p_seeds) = pymoo[&key];
+            let (t, t_seeds) = tpe[&key];
+            assert_eq!(p_seeds, SEEDS as usize, "pymoo {name} {budget}: 10 seeds");
+            let t_expected = if budget == 1000 { 3 } else { 10 };
+            assert_eq!(
+                t_seeds, t_expected,
+                "TPE {name} {budget}: seeds in the reference"
+            );
             report.push(format!(
-                "{name} {budget}: {ours:.4} (pymoo {theirs:.4}, floor {floor})"
+                "{name} {budget}: {ours:.4} (pymoo {p:.4}, TPE {t:.4} of {t_seeds} seeds, \
+                 floor {floor})"
             ));
-            // pymoo's values are rounded to 6 decimals in the file.
-            if ours < floor || ours < theirs - 1e-6 {
+            // The reference values are rounded to 6 decimals in the file.
+            if ours < floor || ours < p - 1e-6 || ours < t - 1e-6 {
                 failures.push(report.last().cloned().expect("just pushed"));
             }
         }
     }
+    // Shown with `--nocapture`.
+    println!("{}", report.join("\n"));
     assert!(
         failures.is_empty(),
         "below the bar: {failures:#?}\nall: {report:#?}"
@@ -184,13 +214,20 @@ fn matches_or_beats_pymoo_nsga2_on_zdt_and_dtlz2() {
 }
 
 #[test]
+fn matches_or_beats_pymoo_nsga2_and_optuna_tpe_on_zdt_and_dtlz2() {
+    assert_bar(&["zdt1", "zdt2", "zdt3", "dtlz2"], &BUDGETS);
+}
+
+#[test]
 fn batch_size_does_not_break_the_search() {
-    // ZDT3 and DTLZ2 at 1000 evaluations (pop 20), asked 7 at a time (a generation comes
-    // in parts) and 1000 at a time (each ask returns one generation): the median over 5
-    // seeds stays above the floors of the population-sized batches.
-    for (name, floor) in [("zdt3", 0.09), ("dtlz2", 0.30)] {
+    // ZDT3 and DTLZ2 at 1000 evaluations (pop 10), asked 7 at a time (survivals fall
+    // between asks), 10 (a sweep file's default) and 1000 (each ask is capped at a
+    // population of offspring): the median over 5 seeds stays above the floors of the
+    // 2-point asks. Measured with 10 seeds, batch 7 / 10 / 1000: ZDT3 0.31 / 0.29 / 0.29,
+    // DTLZ2 0.52 / 0.51 / 0.51 (batch 2: 0.34, 0.53).
+    for (name, floor) in [("zdt3", 0.23), ("dtlz2", 0.35)] {
         let problem = TestProblem::new(function(name));
-        for batch in [7, 1000] {
+        for batch in [7, 10, 1000] {
             let hv = median(
                 (0..5)
                     .map(|seed| {
@@ -214,12 +251,12 @@ fn resumed_run_continues_from_the_replayed_results() {
         (0..5)
             .map(|seed| {
                 let mut first = Nsga2::new(seed, pop);
-                let mut all = run(&problem, &mut first, 500, pop);
+                let mut all = run(&problem, &mut first, 500, BATCH);
                 let mut resumed = Nsga2::new(seed, pop);
-                for chunk in all.chunks(pop) {
+                for chunk in all.chunks(BATCH) {
                     resumed.tell(chunk);
                 }
-                let more = run(&problem, &mut resumed, 500, pop);
+                let more = run(&problem, &mut resumed, 500, BATCH);
                 let keys: std::collections::HashSet<String> =
                     all.iter().map(|e| e.point.cache_key()).collect();
                 assert!(more.iter().all(|e| !keys.contains(&e.point.cache_key())));
@@ -228,14 +265,15 @@ fn resumed_run_continues_from_the_replayed_results() {
             })
             .collect(),
     );
-    assert!(hv >= 0.30, "{hv}");
+    assert!(hv >= 0.35, "{hv}");
 }
 
 #[test]
 fn reference_direction_niching_handles_four_objectives() {
     // DTLZ2 with 4 objectives and 13 variables, 1000 evaluations, pop 20 (20 Das-Dennis
-    // directions, 3 partitions): median over 5 seeds measured 0.50 with NSGA-III niching,
-    // 0.22 with crowding distance instead; the floor sits between.
+    // directions, 3 partitions), asked 20 at a time: median over 10 seeds measured 0.61
+    // (0.50 with the generational version that kept a random candidate in a crowded
+    // direction and mutated with eta 20).
     let problem = TestProblem::with_size(TestFunction::Dtlz2, 13, 4);
     let hv = median(
         (0..5)
@@ -245,5 +283,5 @@ fn reference_direction_niching_handles_four_objectives() {
             })
             .collect(),
     );
-    assert!(hv >= 0.38, "{hv}");
+    assert!(hv >= 0.45, "{hv}");
 }

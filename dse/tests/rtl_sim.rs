@@ -455,6 +455,21 @@ fn golden(cfg: SystolicConfig) {
         return;
     }
     let mut stale = Vec::new();
+    let mut pinned = Vec::new();
+    for sub in ["", "rtl", "tb"] {
+        for entry in std::fs::read_dir(root.join(sub)).into_iter().flatten() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let rel = path.strip_prefix(&root).unwrap();
+                pinned.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    for p in &pinned {
+        if !bundle.files.iter().any(|f| &f.path == p) {
+            stale.push(format!("{p} (no longer emitted)"));
+        }
+    }
     for f in &bundle.files {
         let want = std::fs::read_to_string(root.join(&f.path)).unwrap_or_default();
         if want != f.text {

@@ -9,10 +9,6 @@ use accel_sim::{ArchConfig, ArchFile, InputError, Mode};
 use crate::cli::RtlArgs;
 use crate::exit;
 
-/// Exit code when a module does not lint clean or the testbench fails (the exit-code table's
-/// "a check failed").
-const CHECK_FAILED: i32 = 3;
-
 /// Emits the design point's RTL and testbench into `--out`; with `--run`, checks them.
 pub fn run(args: &RtlArgs) -> Result<i32> {
     let arch = ArchFile::load(&args.arch)?;
@@ -99,5 +95,5 @@ pub fn run(args: &RtlArgs) -> Result<i32> {
             synth.summary, synth.flow, synth.file
         );
     }
-    Ok(if ok { exit::OK } else { CHECK_FAILED })
+    Ok(if ok { exit::OK } else { exit::CHECK_FAILED })
 }

@@ -716,6 +716,27 @@ mod tests {
     }
 
     #[test]
+    fn contract_adds_fill_drain_to_the_model_compute_cycles() {
+        // Whatever the shape: RTL cycles = FoldPlan::compute_cycles + a per-GEMM constant,
+        // R + 4 for OS and 4 for WS/IS (terms in fill_drain_terms).
+        for df in [Dataflow::Os, Dataflow::Ws, Dataflow::Is] {
+            for (r, c) in [(2, 2), (4, 8), (8, 4), (32, 32)] {
+                for (m, n, k) in [(1, 1, 1), (7, 15, 7), (100, 3, 41)] {
+                    let p = design(df, r, c).plan(m, n, k);
+                    let got = cycle_contract(&p);
+                    let fill = if df == Dataflow::Os {
+                        u64::from(r) + 4
+                    } else {
+                        4
+                    };
+                    assert_eq!(got.total_cycles, p.compute_cycles() + fill);
+                    assert_eq!(got.fold_interval_cycles, p.cycles_per_fold());
+                }
+            }
+        }
+    }
+
+    #[test]
     fn rejects_float_operands() {
         let mut c = SystolicConfig::new(4, 4, Dataflow::Ws);
         c.precision = Precision::Fp16;

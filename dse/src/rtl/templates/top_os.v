@@ -17,11 +17,11 @@
 // next fold runs.
 //
 // Buffer layout (host contract; lanes beyond m, n or k must hold 0):
-//   west  buffer, @@WDEPTH@@ words of @@R@@ x int@@W@@: word i*k + t, lane r = A[i*@@R@@ + r][t]
-//   north buffer, @@NDEPTH@@ words of @@C@@ x int@@W@@: word o*k + t, lane c = B[t][o*@@C@@ + c]
+//   west  buffer, @@WDEPTH@@ words of @@R@@ x int@@W@@: word i*k + j, lane r = A[i*@@R@@ + r][j]
+//   north buffer, @@NDEPTH@@ words of @@C@@ x int@@W@@: word o*k + j, lane c = B[j][o*@@C@@ + c]
 //   out   buffer, @@ODEPTH@@ words of @@C@@ x int@@ACC@@: word (o*RF + i)*@@R@@ + r,
 //         lane c = C[i*@@R@@ + r][o*@@C@@ + c] (rows and columns beyond m, n read 0)
-//   Lane j of a word occupies bits [j*bits +: bits]; values are two's complement.
+//   (j = 0 .. k-1). Lane x of a word occupies bits [x*bits +: bits]; two's complement.
 //
 // Ports:
 //   start, cfg_m, cfg_n, cfg_k    command (sampled when start is high and busy is low)

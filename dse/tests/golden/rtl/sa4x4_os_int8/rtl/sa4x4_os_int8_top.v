@@ -18,11 +18,11 @@
 // next fold runs.
 //
 // Buffer layout (host contract; lanes beyond m, n or k must hold 0):
-//   west  buffer, 1024 words of 4 x int8: word i*k + t, lane r = A[i*4 + r][t]
-//   north buffer, 1024 words of 4 x int8: word o*k + t, lane c = B[t][o*4 + c]
+//   west  buffer, 1024 words of 4 x int8: word i*k + j, lane r = A[i*4 + r][j]
+//   north buffer, 1024 words of 4 x int8: word o*k + j, lane c = B[j][o*4 + c]
 //   out   buffer, 256 words of 4 x int32: word (o*RF + i)*4 + r,
 //         lane c = C[i*4 + r][o*4 + c] (rows and columns beyond m, n read 0)
-//   Lane j of a word occupies bits [j*bits +: bits]; values are two's complement.
+//   (j = 0 .. k-1). Lane x of a word occupies bits [x*bits +: bits]; two's complement.
 //
 // Ports:
 //   start, cfg_m, cfg_n, cfg_k    command (sampled when start is high and busy is low)
