@@ -299,3 +299,56 @@ fn check_reports_every_bad_file_and_fails() {
     assert!(err.contains("2 of 3 files have errors"), "{err}");
     assert!(stdout(&o).contains("c.toml"));
 }
+
+/// Whether the HDL tools are installed; with `CI` set their absence is a failure.
+fn hdl_tools() -> bool {
+    let found = ["iverilog", "verilator"].iter().all(|t| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    assert!(found || std::env::var_os("CI").is_none(), "CI must have iverilog and verilator");
+    found
+}
+
+#[test]
+fn rtl_for_a_shipped_config_lints_and_simulates_at_model_cycles() {
+    if !hdl_tools() {
+        eprintln!("skipped: iverilog/verilator not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rtl");
+    let o = accel(&[
+        "rtl",
+        "--arch",
+        "configs/accelerators/fpga_8x8_ws.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "--run",
+    ]);
+    let text = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(o.status.success(), "{text}");
+    // 8x8 WS, test GEMM m=7 n=15 k=15: sr = k = 15 -> 2 row folds, sc = n = 15 -> 2 col folds,
+    // per fold 2*8 + 8 + 7 - 2 = 29 cycles; 4 folds + 4 documented register stages = 120.
+    assert!(text.contains("PASS, 120 cycles measured, 120 by the model"), "{text}");
+    assert!(text.contains("0 warnings"), "{text}");
+    assert!(out.join("rtl/sa8x8_ws_int8_pe.v").is_file());
+}
+
+#[test]
+fn rtl_rejects_float_precision() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(
+        &dir,
+        "fp.toml",
+        "[arch.systolic]\nrows = 4\ncols = 4\nprecision = \"fp16\"\n",
+    );
+    assert_eq!(
+        accel(&["rtl", "--arch", f.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()])
+            .status
+            .code(),
+        Some(2)
+    );
+}

@@ -425,6 +425,13 @@ impl Bayes {
             obj: Vec::new(),
             con: Vec::new(),
             front: Vec::new(),
+            median: (0..m)
+                .map(|j| {
+                    let mut v: Vec<f64> = obj_z.iter().map(|z| z[j]).collect();
+                    v.sort_by(f64::total_cmp);
+                    v.get(v.len() / 2).copied().unwrap_or(1.0)
+                })
+                .collect(),
             parents: Vec::new(),
             scalar_x: Vec::new(),
             scalar_z: Vec::new(),
@@ -903,6 +910,8 @@ struct Models {
     con: Vec<Gp>,
     /// Nondominated feasible outcomes in normalised objectives (fantasies included).
     front: Vec<Vec<f64>>,
+    /// Median of each normalised objective over the training data.
+    median: Vec<f64>,
     /// Unit genes of front points, around which candidates are perturbed.
     parents: Vec<Vec<f64>>,
     /// ParEGO's data (4+ objectives): unit genes, normalised objectives, feasibility.
@@ -963,6 +972,7 @@ impl Models {
                     match std::env::var("REFMODE").as_deref() {
                         Ok("data") => 1.1,
                         Ok("alt") if wide => 1.1,
+                        Ok("med") => (hi + margin).max(self.median[j]),
                         _ => hi + margin,
                     }
                 })
