@@ -95,8 +95,8 @@ impl Default for BayesConfig {
     fn default() -> Self {
         BayesConfig {
             n_init: None,
-            candidates: std::env::var("CANDS").map_or(2000, |s| s.parse().unwrap()),
-            local_starts: std::env::var("STARTS").map_or(5, |s| s.parse().unwrap()),
+            candidates: std::env::var("CANDS").map_or(500, |s| s.parse().unwrap()),
+            local_starts: std::env::var("STARTS").map_or(3, |s| s.parse().unwrap()),
             max_train: 300,
             max_fit: 150,
         }
@@ -722,7 +722,7 @@ fn prepare(
     let refit = match &prev {
         None => true,
         Some(_) if slot == Slot::Scalarised => true,
-        Some(f) => n >= f.n + (f.n / std::env::var("REFIT").map_or(20, |s| s.parse::<usize>().unwrap())).max(1),
+        Some(f) => n >= f.n + (f.n / std::env::var("REFIT").map_or(10, |s| s.parse::<usize>().unwrap())).max(1),
     };
     let mut starts = Vec::new();
     let mut max_iters = 40;
@@ -973,11 +973,13 @@ impl Models {
                         Ok("data") => 1.1,
                         Ok("alt") if wide => 1.1,
                         Ok("med") => (hi + margin).max(self.median[j]),
+                        Ok("front") => hi + margin,
+                        _ if m <= 2 => 1.1,
                         _ => hi + margin,
                     }
                 })
                 .collect();
-            let floor_margin: f64 = std::env::var("FLOOR").map_or(f64::INFINITY, |s| s.parse().unwrap());
+            let floor_margin: f64 = std::env::var("FLOOR").map_or(0.1, |s| s.parse().unwrap());
             if std::env::var("REFDBG").is_ok() { eprintln!("front {} core {} ref {:.2?}", self.front.len(), core.len(), reference); }
             Kind::Ehvi(Boxes::new(&self.front, &vec![-floor_margin; m], &reference))
         };
@@ -1156,7 +1158,7 @@ fn ascend(ctx: &Context, acq: &Acquisition, x: &mut Vec<f64>) {
         return;
     }
     let mut rate: Option<f64> = None;
-    let tol: f64 = std::env::var("TOL").map_or(1e-6, |s| s.parse().unwrap());
+    let tol: f64 = std::env::var("TOL").map_or(1e-4, |s| s.parse().unwrap());
     for _ in 0..60 {
         // Components pushing out of [0, 1] at a bound are dropped (projected gradient).
         let dir: Vec<(usize, f64)> = ctx
