@@ -308,7 +308,10 @@ fn hdl_tools() -> bool {
             .output()
             .is_ok_and(|o| o.status.success())
     });
-    assert!(found || std::env::var_os("CI").is_none(), "CI must have iverilog and verilator");
+    assert!(
+        found || std::env::var_os("CI").is_none(),
+        "CI must have iverilog and verilator"
+    );
     found
 }
 
@@ -332,7 +335,10 @@ fn rtl_for_a_shipped_config_lints_and_simulates_at_model_cycles() {
     assert!(o.status.success(), "{text}");
     // 8x8 WS, test GEMM m=7 n=15 k=15: sr = k = 15 -> 2 row folds, sc = n = 15 -> 2 col folds,
     // per fold 2*8 + 8 + 7 - 2 = 29 cycles; 4 folds + 4 documented register stages = 120.
-    assert!(text.contains("PASS, 120 cycles measured, 120 by the model"), "{text}");
+    assert!(
+        text.contains("PASS, 120 cycles measured, 120 by the model"),
+        "{text}"
+    );
     assert!(text.contains("0 warnings"), "{text}");
     assert!(out.join("rtl/sa8x8_ws_int8_pe.v").is_file());
 }
@@ -346,9 +352,15 @@ fn rtl_rejects_float_precision() {
         "[arch.systolic]\nrows = 4\ncols = 4\nprecision = \"fp16\"\n",
     );
     assert_eq!(
-        accel(&["rtl", "--arch", f.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()])
-            .status
-            .code(),
+        accel(&[
+            "rtl",
+            "--arch",
+            f.to_str().unwrap(),
+            "--out",
+            dir.path().join("o").to_str().unwrap()
+        ])
+        .status
+        .code(),
         Some(2)
     );
 }

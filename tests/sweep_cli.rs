@@ -73,7 +73,9 @@ fn rerun_without_resume_is_refused_and_resume_continues() {
         "z.toml",
         "problem = \"zdt2\"\nsearcher = \"random\"\nbudget = 40\nseed = 1\n",
     );
-    assert!(accel(&["sweep", s(&file), "--out", s(&out)]).status.success());
+    assert!(accel(&["sweep", s(&file), "--out", s(&out)])
+        .status
+        .success());
     let o = accel(&["sweep", s(&file), "--out", s(&out)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--resume"), "{}", stderr(&o));
@@ -99,7 +101,14 @@ fn shards_merge_through_the_cli() {
     let mut shards = vec![];
     for k in 0..2 {
         let out = dir.path().join(format!("s{k}"));
-        let o = accel(&["sweep", s(&file), "--shard", &format!("{k}/2"), "--out", s(&out)]);
+        let o = accel(&[
+            "sweep",
+            s(&file),
+            "--shard",
+            &format!("{k}/2"),
+            "--out",
+            s(&out),
+        ]);
         assert!(o.status.success(), "{}", stderr(&o));
         assert_eq!(lines(&out.join("results.jsonl")), 15);
         shards.push(out);
@@ -116,7 +125,9 @@ fn shards_merge_through_the_cli() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let whole = dir.path().join("w");
-    assert!(accel(&["sweep", s(&file), "--out", s(&whole)]).status.success());
+    assert!(accel(&["sweep", s(&file), "--out", s(&whole)])
+        .status
+        .success());
     assert_eq!(
         std::fs::read_to_string(merged.join("points.csv")).unwrap(),
         std::fs::read_to_string(whole.join("points.csv")).unwrap()
@@ -144,7 +155,10 @@ fn compare_runs_every_searcher_and_seed() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let table = std::fs::read_to_string(out.join("compare.csv")).unwrap();
-    assert!(table.lines().any(|l| l.starts_with("random,40,")), "{table}");
+    assert!(
+        table.lines().any(|l| l.starts_with("random,40,")),
+        "{table}"
+    );
     assert!(table.lines().any(|l| l.starts_with("lhs,40,")), "{table}");
     assert!(out.join("compare.svg").is_file());
     assert_eq!(lines(&out.join("lhs/seed1/results.jsonl")), 40);
@@ -166,7 +180,10 @@ fn bad_sweep_file_exits_2_with_the_key() {
     let o = accel(&["sweep", s(&file), "--out", s(&dir.path().join("o"))]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("space.arch.systolic.rows") && err.contains("powers of two"), "{err}");
+    assert!(
+        err.contains("space.arch.systolic.rows") && err.contains("powers of two"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"));
 }
 

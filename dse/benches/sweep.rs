@@ -14,7 +14,8 @@ use criterion::{criterion_group, criterion_main, Criterion};
 
 fn resnet18_random_10k(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/accelerators/edge_32x32.toml");
+    let base =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/accelerators/edge_32x32.toml");
     let file = dir.path().join("s.toml");
     std::fs::write(
         &file,

@@ -31,6 +31,6 @@ pub use error::DseError;
 pub use problem::{Evaluation, Goal, Objective, Problem, TestFunction, TestProblem};
 pub use record::{Record, RunInfo};
 pub use search::Searcher;
+pub use space::{DesignPoint, DesignSpace, Dimension, Gene, Param, Value};
 pub use sweep::{SweepOptions, SweepOutcome};
 pub use sweep_file::SweepSpec;
-pub use space::{DesignPoint, DesignSpace, Dimension, Gene, Param, Value};

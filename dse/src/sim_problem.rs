@@ -23,7 +23,10 @@ pub const METRICS: &[(&str, &str)] = &[
     ("cycles", "clock cycles (aggregated)"),
     ("stall_cycles", "cycles waiting for DRAM (aggregated)"),
     ("dram_bytes", "DRAM bytes moved (aggregated)"),
-    ("utilization", "MAC utilisation, MAC-weighted over the workloads"),
+    (
+        "utilization",
+        "MAC utilisation, MAC-weighted over the workloads",
+    ),
     ("macs", "multiply-accumulates (aggregated)"),
 ];
 
@@ -213,11 +216,7 @@ impl Problem for SimProblem {
     fn evaluate(&self, point: &DesignPoint) -> Result<Evaluation, DseError> {
         match self.metrics(point) {
             Ok(metrics) => {
-                let values = self
-                    .objectives
-                    .iter()
-                    .map(|o| metrics[&o.metric])
-                    .collect();
+                let values = self.objectives.iter().map(|o| metrics[&o.metric]).collect();
                 let cons = constraint_values(&self.bounds, &metrics);
                 Ok(evaluation(
                     point.clone(),

@@ -172,10 +172,12 @@ pub fn from_record(r: &Record, problem: &dyn Problem, path: &Path) -> Result<Eva
         .dims
         .iter()
         .map(|d| {
-            r.point
-                .get(&d.name)
-                .cloned()
-                .ok_or_else(|| bad(format!("no value for `{}`: is it from another sweep?", d.name)))
+            r.point.get(&d.name).cloned().ok_or_else(|| {
+                bad(format!(
+                    "no value for `{}`: is it from another sweep?",
+                    d.name
+                ))
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let objectives: Vec<f64> = problem
@@ -267,7 +269,10 @@ pub fn run(
             ),
         });
     }
-    if let Some(r) = previous.iter().find(|r| r.searcher != spec.searcher || r.seed != spec.seed) {
+    if let Some(r) = previous
+        .iter()
+        .find(|r| r.searcher != spec.searcher || r.seed != spec.seed)
+    {
         return Err(DseError::Results {
             path: path.clone(),
             line: 0,
@@ -277,16 +282,22 @@ pub fn run(
             ),
         });
     }
-    let mut searcher: Box<dyn Searcher> =
-        search::build(&spec.searcher, spec.seed, problem.objectives().len(), spec.budget)
-            .expect("searcher name validated when the sweep file was loaded");
+    let mut searcher: Box<dyn Searcher> = search::build(
+        &spec.searcher,
+        spec.seed,
+        problem.objectives().len(),
+        spec.budget,
+    )
+    .expect("searcher name validated when the sweep file was loaded");
 
     // Replay what is already done.
     let mut cache: HashMap<String, Evaluation> = HashMap::new();
     let mut told = Vec::with_capacity(previous.len());
     for r in &previous {
         let e = from_record(r, problem, &path)?;
-        cache.entry(e.point.cache_key()).or_insert_with(|| e.clone());
+        cache
+            .entry(e.point.cache_key())
+            .or_insert_with(|| e.clone());
         told.push(e);
     }
     let mut asked = previous.last().map_or(0, |r| r.id as usize + 1);

@@ -221,10 +221,9 @@ fn param(file: &Path, key: &str, v: &toml::Value) -> Result<Param, DseError> {
         let (lo, hi): (i64, i64) = pair(file, key, r)?;
         let step = match t.get("step") {
             None => 1,
-            Some(s) => s
-                .as_integer()
-                .filter(|s| *s >= 1)
-                .ok_or_else(|| key_err(file, &format!("{key}.step"), "must be a whole number >= 1"))?,
+            Some(s) => s.as_integer().filter(|s| *s >= 1).ok_or_else(|| {
+                key_err(file, &format!("{key}.step"), "must be a whole number >= 1")
+            })?,
         };
         if lo > hi {
             return Err(key_err(file, key, format!("empty range: {lo} > {hi}")));
@@ -291,7 +290,12 @@ fn choice(file: &Path, key: &str, a: &[toml::Value]) -> Result<Param, DseError> 
 
 /// Flattens `[space]`: a table holding a range kind is a parameter; any other table nests
 /// dotted keys (`[space.arch.systolic]` + `rows = {...}` is `arch.systolic.rows`).
-fn space(file: &Path, t: &toml::Table, prefix: &str, dims: &mut Vec<Dimension>) -> Result<(), DseError> {
+fn space(
+    file: &Path,
+    t: &toml::Table,
+    prefix: &str,
+    dims: &mut Vec<Dimension>,
+) -> Result<(), DseError> {
     for (k, v) in t {
         let name = if prefix.is_empty() {
             k.clone()
@@ -299,8 +303,11 @@ fn space(file: &Path, t: &toml::Table, prefix: &str, dims: &mut Vec<Dimension>) 
             format!("{prefix}.{k}")
         };
         let is_param = v.is_array()
-            || v.as_table()
-                .is_some_and(|t| ["int", "pow2", "real", "choice"].iter().any(|k| t.contains_key(*k)));
+            || v.as_table().is_some_and(|t| {
+                ["int", "pow2", "real", "choice"]
+                    .iter()
+                    .any(|k| t.contains_key(*k))
+            });
         if is_param {
             let param = param(file, &format!("space.{name}"), v)?;
             dims.push(Dimension { name, param });
@@ -343,7 +350,11 @@ impl SweepSpec {
         if batch == 0 {
             return Err(key_err(file, "batch", "must be at least 1"));
         }
-        let sources = [raw.problem.is_some(), raw.base.is_some(), raw.evaluator.is_some()];
+        let sources = [
+            raw.problem.is_some(),
+            raw.base.is_some(),
+            raw.evaluator.is_some(),
+        ];
         if sources.iter().filter(|s| **s).count() != 1 {
             return Err(key_err(
                 file,
@@ -374,7 +385,11 @@ impl SweepSpec {
             .collect();
         for (m, lo, hi) in &bounds {
             if lo.is_none() && hi.is_none() {
-                return Err(key_err(file, &format!("constraints.{m}"), "give `min`, `max` or both"));
+                return Err(key_err(
+                    file,
+                    &format!("constraints.{m}"),
+                    "give `min`, `max` or both",
+                ));
             }
         }
         let constraint_names: Vec<String> = bounds
@@ -392,22 +407,49 @@ impl SweepSpec {
             let p = TestProblem::new(f);
             for o in &objectives {
                 if !p.objectives().iter().any(|x| x.metric == o.metric) {
-                    return Err(key_err(file, "objectives", format!("unknown metric `{}` for this test problem (allowed: f1, f2{})", o.metric, if f == TestFunction::Dtlz2 { ", f3" } else { "" })));
+                    return Err(key_err(
+                        file,
+                        "objectives",
+                        format!(
+                            "unknown metric `{}` for this test problem (allowed: f1, f2{})",
+                            o.metric,
+                            if f == TestFunction::Dtlz2 { ", f3" } else { "" }
+                        ),
+                    ));
                 }
             }
             if !space_.dims.is_empty() {
-                return Err(key_err(file, "space", "test problems have a fixed space; remove [space]"));
+                return Err(key_err(
+                    file,
+                    "space",
+                    "test problems have a fixed space; remove [space]",
+                ));
             }
             known_bounds = Some(p.known_bounds());
             std::sync::Arc::new(p)
         } else if let Some(command) = raw.evaluator {
             if space_.dims.is_empty() {
-                return Err(key_err(file, "space", "an external problem needs a [space]"));
+                return Err(key_err(
+                    file,
+                    "space",
+                    "an external problem needs a [space]",
+                ));
             }
             if objectives.is_empty() {
-                return Err(key_err(file, "objectives", "name at least one metric the evaluator reports"));
+                return Err(key_err(
+                    file,
+                    "objectives",
+                    "name at least one metric the evaluator reports",
+                ));
             }
-            std::sync::Arc::new(ExternalProblem::new(command, dir.to_path_buf(), space_, objectives, bounds, constraint_names))
+            std::sync::Arc::new(ExternalProblem::new(
+                command,
+                dir.to_path_buf(),
+                space_,
+                objectives,
+                bounds,
+                constraint_names,
+            ))
         } else {
             let base_rel = raw.base.expect("checked above");
             let base_file = dir.join(&base_rel);
@@ -428,21 +470,44 @@ impl SweepSpec {
                         RawWorkload::Weighted { workload, weight } => (workload, weight),
                     };
                     let rel = dir.join(&spec);
-                    let path = if rel.exists() { rel.to_string_lossy().into_owned() } else { spec };
-                    Ok(WeightedWorkload { workload: workload::load(&path)?, weight })
+                    let path = if rel.exists() {
+                        rel.to_string_lossy().into_owned()
+                    } else {
+                        spec
+                    };
+                    Ok(WeightedWorkload {
+                        workload: workload::load(&path)?,
+                        weight,
+                    })
                 })
                 .collect::<Result<Vec<_>, DseError>>()?;
             if objectives.is_empty() {
-                return Err(key_err(file, "objectives", format!("name at least one metric (allowed: {})", metric_names())));
+                return Err(key_err(
+                    file,
+                    "objectives",
+                    format!("name at least one metric (allowed: {})", metric_names()),
+                ));
             }
             for o in &objectives {
                 if !METRICS.iter().any(|m| m.0 == o.metric) {
-                    return Err(key_err(file, "objectives", format!("unknown metric `{}` (allowed: {})", o.metric, metric_names())));
+                    return Err(key_err(
+                        file,
+                        "objectives",
+                        format!(
+                            "unknown metric `{}` (allowed: {})",
+                            o.metric,
+                            metric_names()
+                        ),
+                    ));
                 }
             }
             for (m, _, _) in &bounds {
                 if !METRICS.iter().any(|x| x.0 == m) {
-                    return Err(key_err(file, &format!("constraints.{m}"), format!("unknown metric (allowed: {})", metric_names())));
+                    return Err(key_err(
+                        file,
+                        &format!("constraints.{m}"),
+                        format!("unknown metric (allowed: {})", metric_names()),
+                    ));
                 }
             }
             if space_.dims.is_empty() {
@@ -461,17 +526,29 @@ impl SweepSpec {
             };
             // Every key must exist in the accelerator config and every choice and range end
             // must be a valid value for it.
-            let first: Vec<f64> = space_.dims.iter().map(|d| probe_values(&d.param)[0]).collect();
+            let first: Vec<f64> = space_
+                .dims
+                .iter()
+                .map(|d| probe_values(&d.param)[0])
+                .collect();
             for (i, d) in space_.dims.iter().enumerate() {
                 for g in probe_values(&d.param) {
                     let mut genes = first.clone();
                     genes[i] = g;
                     let point: DesignPoint = space_.decode(&genes);
                     let arch = p.config(&point).map_err(|e| {
-                        key_err(file, &format!("space.{}", d.name), format!("not a valid accelerator key or value: {e}"))
+                        key_err(
+                            file,
+                            &format!("space.{}", d.name),
+                            format!("not a valid accelerator key or value: {e}"),
+                        )
                     })?;
                     arch.build(&p.base_file, Mode::Fast).map_err(|e| {
-                        key_err(file, &format!("space.{}", d.name), format!("value {} is not valid: {e}", point.values[i]))
+                        key_err(
+                            file,
+                            &format!("space.{}", d.name),
+                            format!("value {} is not valid: {e}", point.values[i]),
+                        )
                     })?;
                 }
             }
@@ -479,8 +556,23 @@ impl SweepSpec {
             sim = Some(p.clone());
             p
         };
-        if search::build(&raw.searcher, raw.seed, problem.objectives().len(), raw.budget).is_none() {
-            return Err(key_err(file, "searcher", format!("unknown searcher `{}` (allowed: {})", raw.searcher, search::NAMES.join(", "))));
+        if search::build(
+            &raw.searcher,
+            raw.seed,
+            problem.objectives().len(),
+            raw.budget,
+        )
+        .is_none()
+        {
+            return Err(key_err(
+                file,
+                "searcher",
+                format!(
+                    "unknown searcher `{}` (allowed: {})",
+                    raw.searcher,
+                    search::NAMES.join(", ")
+                ),
+            ));
         }
         Ok(SweepSpec {
             name,
@@ -494,4 +586,3 @@ impl SweepSpec {
         })
     }
 }
-

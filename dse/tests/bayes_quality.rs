@@ -1,11 +1,28 @@
-//! Quality bar for the `bayes` searcher (scratch version while tuning).
+//! Quality bar for the `bayes` searcher: on ZDT1, ZDT2, ZDT3 (30 variables) and DTLZ2 (12
+//! variables, 3 objectives), its median normalised hypervolume over 10 seeds clearly beats
+//! pymoo's NSGA-II and Optuna's TPE at 100 evaluations and is at least theirs at 300.
+//!
+//! Reference numbers: `tests/reference/pymoo_optuna/summary.csv` (pymoo 0.6.2, optuna 5.0.0;
+//! the README there has the settings and commands). Both there and here the hypervolume is
+//! that of every evaluated point, objectives mapped to ideal 0 and nadir 1 of the true front
+//! (ZDT3: ideal (0, -0.7733), nadir (0.8518, 1)), reference point 1.1 per objective, divided
+//! by 1.1^m (`pareto::normalized_hypervolume`). The true fronts score 0.7245 (ZDT1), 0.4490
+//! (ZDT2), 0.6012 (ZDT3) and 0.6066 (DTLZ2).
+//!
+//! The budgets of 100 and 300 take minutes in a debug build and run only with `--release`;
+//! the always-on test is a cheap ZDT1 run against random search.
 
-use std::time::Instant;
+use std::collections::BTreeMap;
+use std::path::Path;
 
 use accel_dse::pareto::normalized_hypervolume;
 use accel_dse::search;
 use accel_dse::{Evaluation, Problem, TestFunction, TestProblem};
+use rayon::prelude::*;
 
+const SEEDS: u64 = 10;
+
+/// Ideal and nadir of the true front (as in the reference README).
 fn ideal_nadir(f: TestFunction) -> (Vec<f64>, Vec<f64>) {
     match f {
         TestFunction::Zdt3 => (vec![0.0, -0.7733], vec![0.8518, 1.0]),
@@ -14,10 +31,11 @@ fn ideal_nadir(f: TestFunction) -> (Vec<f64>, Vec<f64>) {
     }
 }
 
-fn run(name: &str, f: TestFunction, seed: u64, budget: usize, batch: usize) -> (f64, f64) {
+/// Runs searcher `name` for `budget` evaluations, asking `batch` points at a time; the
+/// normalised hypervolume of everything it evaluated.
+fn run(name: &str, f: TestFunction, seed: u64, budget: usize, batch: usize) -> f64 {
     let problem = TestProblem::new(f);
     let (ideal, nadir) = ideal_nadir(f);
-    let start = Instant::now();
     let mut searcher =
         search::build(name, seed, problem.objectives().len(), budget).expect("known searcher");
     let mut scores = Vec::new();
@@ -33,46 +51,158 @@ fn run(name: &str, f: TestFunction, seed: u64, budget: usize, batch: usize) -> (
             .map(|p| problem.evaluate(p).expect("test problems do not fail"))
             .collect();
         scores.extend(evals.iter().map(|e| e.scores.clone()));
-        if std::env::var("TRACE").is_ok() {
-            for e in &evals {
-                let x: Vec<f64> = e.point.values.iter().map(|v| v.as_f64().unwrap()).collect();
-                let g = if f == TestFunction::Dtlz2 { x[2..].iter().map(|v| (v - 0.5).powi(2)).sum::<f64>() } else { 1.0 + 9.0 * x[1..].iter().sum::<f64>() / (x.len() - 1) as f64 };
-                eprintln!("{spent}: x0 {:.3} g {g:.3} f {:.3?} {:.2?}", x[0], e.scores, &x[1..]);
-            }
-        }
         searcher.tell(&evals);
     }
-    (
-        normalized_hypervolume(&scores, &ideal, &nadir, 1.1),
-        start.elapsed().as_secs_f64(),
-    )
+    assert_eq!(spent, budget, "{name} stopped early on {f:?}");
+    normalized_hypervolume(&scores, &ideal, &nadir, 1.1)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+/// Median hypervolume of `bayes` over seeds `0..SEEDS` (run in parallel), one point per ask.
+fn bayes_median(f: TestFunction, budget: usize) -> f64 {
+    let hv: Vec<f64> = (0..SEEDS)
+        .into_par_iter()
+        .map(|seed| run("bayes", f, seed, budget, 1))
+        .collect();
+    eprintln!(
+        "bayes {f:?} at {budget}: median {:.4} of {hv:.4?}",
+        median(hv.clone())
+    );
+    median(hv)
+}
+
+/// `(tool, problem, budget) -> median` from the reference summary.
+fn reference_medians() -> BTreeMap<(String, String, usize), f64> {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/pymoo_optuna/summary.csv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut out = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let [tool, problem, budget, median, ..] = cells[..] else {
+            panic!("{}: short line `{line}`", path.display());
+        };
+        out.insert(
+            (
+                tool.to_string(),
+                problem.to_string(),
+                budget.parse().expect("budget"),
+            ),
+            median.parse().expect("median"),
+        );
+    }
+    out
+}
+
+/// The better of NSGA-II's and TPE's median hypervolumes.
+fn best_reference(f: TestFunction, budget: usize) -> f64 {
+    let name = format!("{f:?}").to_lowercase();
+    let refs = reference_medians();
+    ["nsga2", "tpe"]
+        .iter()
+        .map(|tool| {
+            *refs
+                .get(&(tool.to_string(), name.clone(), budget))
+                .unwrap_or_else(|| panic!("no reference for {tool} {name} {budget}"))
+        })
+        .fold(0.0, f64::max)
+}
+
+/// At 100 evaluations: at least 1.25 times the better reference plus 0.02, and at least
+/// `floor` (about 80% of what bayes reached when this test was written).
+fn clearly_beats_at_100(f: TestFunction, floor: f64) {
+    let ours = bayes_median(f, 100);
+    let theirs = best_reference(f, 100);
+    assert!(
+        ours >= (1.25 * theirs + 0.02).max(floor),
+        "{f:?} at 100: bayes median {ours:.4}, best of NSGA-II/TPE {theirs:.4}, floor {floor}"
+    );
+}
+
+/// At 300 evaluations: at least the better reference, and at least `floor`.
+fn at_least_matches_at_300(f: TestFunction, floor: f64) {
+    let ours = bayes_median(f, 300);
+    let theirs = best_reference(f, 300);
+    assert!(
+        ours >= theirs.max(floor),
+        "{f:?} at 300: bayes median {ours:.4}, best of NSGA-II/TPE {theirs:.4}, floor {floor}"
+    );
 }
 
 #[test]
-#[ignore = "tuning"]
-fn explore() {
-    let probs: Vec<TestFunction> = std::env::var("PROBS")
-        .unwrap_or("zdt1".into())
-        .split(',')
-        .map(|s| match s {
-            "zdt1" => TestFunction::Zdt1,
-            "zdt2" => TestFunction::Zdt2,
-            "zdt3" => TestFunction::Zdt3,
-            _ => TestFunction::Dtlz2,
-        })
-        .collect();
-    let budget: usize = std::env::var("BUDGET").map_or(100, |s| s.parse().unwrap());
-    let batch: usize = std::env::var("BATCH").map_or(1, |s| s.parse().unwrap());
-    let seeds: u64 = std::env::var("SEEDS").map_or(3, |s| s.parse().unwrap());
-    for f in probs {
-        let mut hvs = Vec::new();
-        for seed in 0..seeds {
-            let name = std::env::var("NAME").unwrap_or("bayes".into());
-            let (hv, t) = run(&name, f, seed, budget, batch);
-            eprintln!("{f:?} seed {seed}: hv {hv:.4} in {t:.1}s");
-            hvs.push(hv);
-        }
-        hvs.sort_by(f64::total_cmp);
-        eprintln!("{f:?} budget {budget}: median {:.4}", hvs[hvs.len() / 2]);
+fn beats_random_search_on_zdt1_in_60_evaluations() {
+    // Random search in 30 dimensions keeps g = 1 + 9 mean(x_2..) near 5.5, so no point comes
+    // near the reference box (hypervolume 0); bayes drives g to 1 within 60 evaluations
+    // (about 0.6 in release, measured; batches of 5 keep the debug run short).
+    for seed in 0..2 {
+        let ours = run("bayes", TestFunction::Zdt1, seed, 60, 5);
+        let random = run("random", TestFunction::Zdt1, seed, 60, 5);
+        assert!(
+            ours > random + 0.2 && ours > 0.3,
+            "seed {seed}: bayes {ours:.4}, random {random:.4}"
+        );
     }
+}
+
+// Budget 100: measured medians (10 seeds) 0.707 (ZDT1), 0.432 (ZDT2), 0.590 (ZDT3),
+// 0.132 (DTLZ2); NSGA-II and TPE get 0 on the ZDTs and 0.016 / 0.078 on DTLZ2.
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "slow in debug; run with --release")]
+fn clearly_beats_nsga2_and_tpe_on_zdt1_at_100() {
+    clearly_beats_at_100(TestFunction::Zdt1, 0.55);
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "slow in debug; run with --release")]
+fn clearly_beats_nsga2_and_tpe_on_zdt2_at_100() {
+    clearly_beats_at_100(TestFunction::Zdt2, 0.35);
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "slow in debug; run with --release")]
+fn clearly_beats_nsga2_and_tpe_on_zdt3_at_100() {
+    clearly_beats_at_100(TestFunction::Zdt3, 0.45);
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "slow in debug; run with --release")]
+fn clearly_beats_nsga2_and_tpe_on_dtlz2_at_100() {
+    clearly_beats_at_100(TestFunction::Dtlz2, 0.1);
+}
+
+// Budget 300: measured medians (10 seeds) in the final report; NSGA-II and TPE get 0 on
+// the ZDTs and 0.053 / 0.214 on DTLZ2.
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "slow in debug; run with --release")]
+fn matches_nsga2_and_tpe_on_zdt1_at_300() {
+    at_least_matches_at_300(TestFunction::Zdt1, 0.6);
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "slow in debug; run with --release")]
+fn matches_nsga2_and_tpe_on_zdt2_at_300() {
+    at_least_matches_at_300(TestFunction::Zdt2, 0.37);
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "slow in debug; run with --release")]
+fn matches_nsga2_and_tpe_on_zdt3_at_300() {
+    at_least_matches_at_300(TestFunction::Zdt3, 0.48);
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "slow in debug; run with --release")]
+fn matches_nsga2_and_tpe_on_dtlz2_at_300() {
+    at_least_matches_at_300(TestFunction::Dtlz2, 0.3);
 }

@@ -78,7 +78,10 @@ fn refuses_to_overwrite_and_resume_spends_only_the_rest() {
     run(&spec, &opts(&out, 2)).unwrap();
     spec.budget = 50;
     let err = run(&spec, &opts(&out, 2)).unwrap_err().to_string();
-    assert!(err.contains("already holds 20 evaluations") && err.contains("--resume"), "{err}");
+    assert!(
+        err.contains("already holds 20 evaluations") && err.contains("--resume"),
+        "{err}"
+    );
     // A kill mid-write leaves a torn last line: it is dropped, the rest kept.
     let path = out.join(RESULTS);
     let mut text = std::fs::read_to_string(&path).unwrap();
@@ -125,8 +128,12 @@ fn adaptive_searchers_cannot_be_sharded() {
 }
 
 fn accel_sweep(dir: &Path, body: &str) -> PathBuf {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/accelerators/edge_32x32.toml");
-    let text = format!("base = {:?}\nworkloads = [\"alexnet\"]\n{body}", base.display().to_string());
+    let base =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/accelerators/edge_32x32.toml");
+    let text = format!(
+        "base = {:?}\nworkloads = [\"alexnet\"]\n{body}",
+        base.display().to_string()
+    );
     write(dir, "s.toml", &text)
 }
 
@@ -142,8 +149,13 @@ fn simulator_sweep_evaluates_designs_and_caches_repeats() {
          [constraints]\narea_mm2 = { max = 100.0 }\n",
     );
     let spec = SweepSpec::load(&file).unwrap();
-    let out = sweep::run(&spec, &opts(&dir.path().join("o"), 2), &AtomicBool::new(false), &mut |_| {})
-        .unwrap();
+    let out = sweep::run(
+        &spec,
+        &opts(&dir.path().join("o"), 2),
+        &AtomicBool::new(false),
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(out.records.len(), 12);
     assert!(out.unique <= 4, "unique {}", out.unique);
     assert_eq!(out.records.iter().filter(|r| !r.cached).count(), out.unique);
@@ -181,18 +193,36 @@ fn load_err(body: &str) -> String {
 #[test]
 fn bad_sweep_files_name_the_key_and_what_is_allowed() {
     let head = "searcher = \"random\"\nbudget = 5\nobjectives = [\"latency_s\"]\n";
-    let e = load_err(&format!("{head}[space]\n\"arch.systolic.rowz\" = {{ pow2 = [8, 16] }}\n"));
-    assert!(e.contains("space.arch.systolic.rowz") && e.contains("rowz"), "{e}");
-    let e = load_err(&format!("{head}[space]\n\"arch.systolic.rows\" = {{ int = [16, 8] }}\n"));
+    let e = load_err(&format!(
+        "{head}[space]\n\"arch.systolic.rowz\" = {{ pow2 = [8, 16] }}\n"
+    ));
+    assert!(
+        e.contains("space.arch.systolic.rowz") && e.contains("rowz"),
+        "{e}"
+    );
+    let e = load_err(&format!(
+        "{head}[space]\n\"arch.systolic.rows\" = {{ int = [16, 8] }}\n"
+    ));
     assert!(e.contains("empty range"), "{e}");
-    let e = load_err(&format!("{head}[space]\n\"arch.systolic.dataflow\" = [\"os\", \"xs\"]\n"));
-    assert!(e.contains("space.arch.systolic.dataflow") && e.contains("xs"), "{e}");
+    let e = load_err(&format!(
+        "{head}[space]\n\"arch.systolic.dataflow\" = [\"os\", \"xs\"]\n"
+    ));
+    assert!(
+        e.contains("space.arch.systolic.dataflow") && e.contains("xs"),
+        "{e}"
+    );
     let e = load_err(&format!(
         "{head}[space]\n\"arch.systolic.rows\" = {{ pow2 = [8, 16] }}\n[constraints]\nsize = {{ max = 3 }}\n"
     ));
-    assert!(e.contains("constraints.size") && e.contains("area_mm2"), "{e}");
+    assert!(
+        e.contains("constraints.size") && e.contains("area_mm2"),
+        "{e}"
+    );
     let e = load_err("searcher = \"annealing\"\nbudget = 5\nobjectives = [\"latency_s\"]\n[space]\n\"arch.systolic.rows\" = { pow2 = [8, 16] }\n");
-    assert!(e.contains("unknown searcher `annealing`") && e.contains("random"), "{e}");
+    assert!(
+        e.contains("unknown searcher `annealing`") && e.contains("random"),
+        "{e}"
+    );
     let e = load_err("searcher = \"random\"\nbudget = 5\nobjectives = [\"speed\"]\n[space]\n\"arch.systolic.rows\" = { pow2 = [8, 16] }\n");
     assert!(e.contains("unknown metric `speed`"), "{e}");
     let e = load_err("searcher = \"random\"\nbudget = 5\nobjectivs = [\"latency_s\"]\n");

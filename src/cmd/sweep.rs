@@ -71,7 +71,9 @@ pub fn run(args: &SweepArgs) -> Result<i32> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("reports/runs").join(&spec.name));
-    let jobs = args.jobs.map_or_else(rayon::current_num_threads, |j| j as usize);
+    let jobs = args
+        .jobs
+        .map_or_else(rayon::current_num_threads, |j| j as usize);
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
     let stop = interrupt_flag();
 
@@ -128,7 +130,9 @@ fn compare(
             let outcome = run_one(&variant, &opts, stop)
                 .with_context(|| format!("searcher {name}, seed {seed}"))?;
             if outcome.interrupted {
-                eprintln!("interrupted: results so far are saved; run the same command again to continue");
+                eprintln!(
+                    "interrupted: results so far are saved; run the same command again to continue"
+                );
                 return Ok(exit::INTERRUPTED);
             }
             runs.push((name.clone(), seed, outcome.records));
