@@ -30,8 +30,10 @@
 //! and expected improvement. Constraints multiply the acquisition by
 //! `prod_c P(g_c(x) <= 0)` from one GP per constraint (Gardner et al., ICML 2014); points that
 //! failed or were infeasible without a violated constraint add a learned "failure"
-//! constraint (+1 failed, -1 ran). Before any feasible point exists, the searcher maximises
-//! the probability of feasibility alone.
+//! constraint (+1 failed, -1 ran), and failed points enter the objective models at the worst
+//! observed values (as SMAC scores crashes; left out, the models stay optimistic about the
+//! failing region and the failure model alone does not outweigh that). Before any feasible
+//! point exists, the searcher maximises the probability of feasibility alone.
 //!
 //! **Reference point and floor**, in objectives normalised to the training data's
 //! `[min, max]`. With two objectives the reference point is 1.1 (10% beyond the observed
@@ -367,11 +369,25 @@ impl Bayes {
         let x_of = |i: usize| self.x[i].clone().expect("training points encode");
         let obj_x: Vec<Vec<f64>> = obj_idx.iter().map(|&i| x_of(i)).collect();
 
+        // Failed points enter the objective models at the worst observed value (as SMAC
+        // scores crashes): ignored, they leave the model's optimism about the failing
+        // region intact, and the failure model alone does not outweigh it.
+        let failed_x: Vec<Vec<f64>> = train
+            .iter()
+            .filter(|&&i| self.told[i].failed)
+            .map(|&i| x_of(i))
+            .collect();
+        let model_x: Vec<Vec<f64>> = obj_x.iter().chain(&failed_x).cloned().collect();
+        let worst = vec![1.0; m];
+        let model_z: Vec<&Vec<f64>> = obj_z
+            .iter()
+            .chain(std::iter::repeat(&worst).take(failed_x.len()))
+            .collect();
         let mut jobs: Vec<(Slot, Vec<Vec<f64>>, Vec<f64>)> = Vec::new();
         if m <= EHVI_MAX_OBJECTIVES {
             for j in 0..m {
-                let y = obj_z.iter().map(|z| z[j]).collect();
-                jobs.push((Slot::Objective(j), obj_x.clone(), y));
+                let y = model_z.iter().map(|z| z[j]).collect();
+                jobs.push((Slot::Objective(j), model_x.clone(), y));
             }
         }
         let n_con = train
@@ -457,9 +473,12 @@ impl Bayes {
             models.parents = by_violation.iter().take(10).map(|&i| x_of(i)).collect();
         }
         if m > EHVI_MAX_OBJECTIVES {
-            models.scalar_x = obj_x;
-            models.scalar_z = obj_z;
+            models.scalar_x = model_x;
+            models.scalar_z = model_z.into_iter().cloned().collect();
             models.scalar_feasible = feasible;
+            models
+                .scalar_feasible
+                .extend(std::iter::repeat(false).take(failed_x.len()));
         }
         models
     }
@@ -1830,7 +1849,8 @@ mod tests {
         let all = drive(&mut b, &space, 45, 1, &eval);
         assert_eq!(all.len(), 45);
         let failed = all[15..].iter().filter(|e| e.error.is_some()).count();
-        assert!(failed <= 10, "{failed} of 30 model-based points failed");
+        // Random points fail 40% of the time; most model-based ones stay out.
+        assert!(failed <= 5, "{failed} of 30 model-based points failed");
     }
 
     #[test]
