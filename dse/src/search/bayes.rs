@@ -381,7 +381,7 @@ impl Bayes {
         let worst = vec![1.0; m];
         let model_z: Vec<&Vec<f64>> = obj_z
             .iter()
-            .chain(std::iter::repeat(&worst).take(failed_x.len()))
+            .chain(std::iter::repeat_n(&worst, failed_x.len()))
             .collect();
         let mut jobs: Vec<(Slot, Vec<Vec<f64>>, Vec<f64>)> = Vec::new();
         if m <= EHVI_MAX_OBJECTIVES {
@@ -478,7 +478,7 @@ impl Bayes {
             models.scalar_feasible = feasible;
             models
                 .scalar_feasible
-                .extend(std::iter::repeat(false).take(failed_x.len()));
+                .extend(std::iter::repeat_n(false, failed_x.len()));
         }
         models
     }
