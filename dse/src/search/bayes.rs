@@ -42,7 +42,7 @@
 //! the nadir of the front plus 0.1, the nadir taken without dominance-resistant points (one
 //! objective at its minimum, another far off: DTLZ2's `(0, 0, 3.5)` at `x_1 = 1`; see
 //! `robust_front`): the wide reference makes EHVI chase those extremes and never converge
-//! (DTLZ2 at 100 evaluations: median normalised hypervolume 0.13 against 0.0). Outcomes
+//! (DTLZ2 at 100 evaluations: median normalised hypervolume 0.18 against 0.0). Outcomes
 //! below 0.1 under the observed minimum gain nothing more: a GP extrapolating below the data
 //! otherwise earns unbounded slabs of "improvement" at the objectives' extremes.
 //!
@@ -1580,28 +1580,32 @@ mod tests {
 
     #[test]
     fn ehvi_matches_monte_carlo() {
-        // 200k draws: standard error of the mean below 0.2% of these values.
+        // 50k draws, improvements from `pareto::hypervolume` (an independent implementation):
+        // the standard error is below 0.7% of these values; allow 2%.
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         for (front, r) in fronts() {
             let boxes = Boxes::new(&front, &vec![f64::NEG_INFINITY; r.len()], &r);
             let m = r.len();
             let mu: Vec<f64> = (0..m).map(|j| 0.3 + 0.1 * j as f64).collect();
             let sd: Vec<f64> = (0..m).map(|j| 0.2 + 0.05 * j as f64).collect();
-            let n = 200_000;
+            let base = crate::pareto::hypervolume(&front, &r);
+            let n = 50_000;
+            let mut with = front.clone();
+            with.push(vec![0.0; m]);
             let mc: f64 = (0..n)
                 .map(|_| {
-                    let y: Vec<f64> = (0..m)
-                        .map(|j| {
-                            let z: f64 = StandardNormal.sample(&mut rng);
-                            mu[j] + sd[j] * z
-                        })
-                        .collect();
-                    hvi_brute(&front, &r, &y)
+                    for j in 0..m {
+                        let z: f64 = StandardNormal.sample(&mut rng);
+                        // Below the reference's lower corner the volume is unbounded: the
+                        // draws stay above -10, where the probability is negligible.
+                        with[front.len()][j] = (mu[j] + sd[j] * z).max(-10.0);
+                    }
+                    crate::pareto::hypervolume(&with, &r) - base
                 })
                 .sum::<f64>()
                 / n as f64;
             let exact = boxes.ehvi(&mu, &sd);
-            assert!((exact - mc).abs() < 0.01 * mc, "m={m}: {exact} vs {mc}");
+            assert!((exact - mc).abs() < 0.02 * mc, "m={m}: {exact} vs {mc}");
         }
     }
 
