@@ -348,17 +348,16 @@ pub fn run(
         let mine = |id: u64| opts.shard.is_none_or(|(k, n)| id as usize % n == k);
 
         // Evaluate the new designs of this batch in parallel, appending each as it finishes.
+        // New designs only: not in the cache, and a point asked twice in this batch once.
+        let mut seen = std::collections::HashSet::new();
         let fresh: Vec<(u64, &DesignPoint)> = ids
             .iter()
             .zip(&points)
-            .filter(|(id, p)| mine(**id) && !cache.contains_key(&p.cache_key()))
+            .filter(|(id, p)| {
+                let key = p.cache_key();
+                mine(**id) && !cache.contains_key(&key) && seen.insert(key)
+            })
             .map(|(id, p)| (*id, p))
-            .collect();
-        // A point asked twice in one batch is simulated once.
-        let mut seen = std::collections::HashSet::new();
-        let fresh: Vec<(u64, &DesignPoint)> = fresh
-            .into_iter()
-            .filter(|(_, p)| seen.insert(p.cache_key()))
             .collect();
         let results: Vec<Result<(u64, Evaluation), DseError>> = pool.install(|| {
             fresh
