@@ -50,6 +50,7 @@ fn gpt2_2048() -> Workload {
                 Op::Attention(Attention {
                     batch: 1,
                     heads: 12,
+                    kv_heads: 12,
                     seq_q: t,
                     seq_kv: t,
                     head_dim: 64,

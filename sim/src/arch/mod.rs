@@ -18,6 +18,11 @@ pub trait Accelerator: Send + Sync {
     fn mac_units(&self) -> u64;
     /// Silicon area by component, in mm².
     fn area(&self) -> AreaBreakdown;
+    /// Device memory (DRAM/HBM) capacity in bytes, where the model has one; LLM reports use
+    /// it to say whether weights and KV cache fit.
+    fn memory_capacity_bytes(&self) -> Option<u64> {
+        None
+    }
     /// One layer, its `count` repeats included.
     fn simulate_layer(&self, layer: &Layer) -> Result<LayerStats, SimError>;
 

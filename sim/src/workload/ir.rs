@@ -134,6 +134,20 @@ pub enum Op {
     Attention(Attention),
     /// Elementwise or other vector work (activation, norm, residual add, softmax).
     Elementwise(Elementwise),
+    /// Sum of a tensor across tensor-parallel devices (ring all-reduce over links).
+    AllReduce(AllReduce),
+}
+
+/// An all-reduce of `batch * elements` values across `devices` devices; every device ends
+/// with the sum. One device means nothing to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AllReduce {
+    /// Samples.
+    pub batch: u64,
+    /// Elements per sample.
+    pub elements: u64,
+    /// Devices taking part (the tensor-parallel degree).
+    pub devices: u64,
 }
 
 /// `groups` independent GEMMs, each `[batch*m x k] * [k x n]`.
@@ -312,6 +326,9 @@ pub struct Attention {
     pub batch: u64,
     /// Query heads.
     pub heads: u64,
+    /// Key/value heads: `heads` for multi-head, fewer for grouped-query (GQA), 1 for
+    /// multi-query attention. MACs do not depend on it; the K/V bytes read do.
+    pub kv_heads: u64,
     /// Query length (tokens processed now).
     pub seq_q: u64,
     /// Key/value length (context).
@@ -451,6 +468,8 @@ pub struct Lowered {
     pub gemms: Vec<GemmShape>,
     /// Vector work, run on the vector unit.
     pub vector: Option<VectorJob>,
+    /// Inter-device reduction, run over the links.
+    pub all_reduce: Option<AllReduce>,
 }
 
 impl Op {
@@ -465,10 +484,12 @@ impl Op {
             Op::Gemm(g) => Lowered {
                 gemms: vec![GemmShape::dense(g.batch * g.m, g.n, g.k, g.groups)],
                 vector: None,
+                all_reduce: None,
             },
             Op::Conv2d(c) => Lowered {
                 gemms: vec![c.gemm()],
                 vector: None,
+                all_reduce: None,
             },
             Op::Pool(p) => {
                 let elements = p.batch * p.channels * p.out_h() * p.out_w();
@@ -482,11 +503,13 @@ impl Op {
                             .max(1),
                         bytes_out_per_element: 1,
                     }),
+                    all_reduce: None,
                 }
             }
             Op::Attention(a) => Lowered {
                 gemms: a.gemms().to_vec(),
                 vector: Some(a.softmax()),
+                all_reduce: None,
             },
             Op::Elementwise(e) => Lowered {
                 gemms: vec![],
@@ -496,6 +519,12 @@ impl Op {
                     bytes_in_per_element: e.inputs,
                     bytes_out_per_element: 1,
                 }),
+                all_reduce: None,
+            },
+            Op::AllReduce(r) => Lowered {
+                gemms: vec![],
+                vector: None,
+                all_reduce: Some(*r),
             },
         }
     }
@@ -509,6 +538,7 @@ impl Op {
             Op::Pool(p) => p.batch *= factor,
             Op::Attention(a) => a.batch *= factor,
             Op::Elementwise(e) => e.batch *= factor,
+            Op::AllReduce(r) => r.batch *= factor,
         }
         op
     }
@@ -522,6 +552,7 @@ impl Op {
             Op::Pool(_) => "pool",
             Op::Attention(_) => "attention",
             Op::Elementwise(_) => "elementwise",
+            Op::AllReduce(_) => "all_reduce",
         }
     }
 }
@@ -606,6 +637,7 @@ mod tests {
         let a = Attention {
             batch: 1,
             heads: 1,
+            kv_heads: 1,
             seq_q: 4,
             seq_kv: 4,
             head_dim: 8,

@@ -719,8 +719,10 @@ impl Ctx<'_> {
 
     fn attention(&self, raw: AttentionKeys, batch: u64) -> Result<Op, InputError> {
         let seq_kv = raw.seq_kv.unwrap_or(raw.seq_q);
+        let kv_heads = raw.kv_heads.unwrap_or(raw.heads);
         for (key, value) in [
             ("heads", raw.heads),
+            ("kv_heads", kv_heads),
             ("seq_q", raw.seq_q),
             ("seq_kv", seq_kv),
             ("head_dim", raw.head_dim),
@@ -729,9 +731,20 @@ impl Ctx<'_> {
         }
         // The softmax does about 5 operations per score.
         self.bounded(&[batch, raw.heads, raw.seq_q, seq_kv, raw.head_dim.max(5)])?;
+        if raw.heads % kv_heads != 0 {
+            return Err(self.err(
+                "kv_heads",
+                format!(
+                    "`kv_heads` = {kv_heads} does not divide `heads` = {} (allowed: a divisor \
+                     of `heads`)",
+                    raw.heads
+                ),
+            ));
+        }
         Ok(Op::Attention(Attention {
             batch,
             heads: raw.heads,
+            kv_heads,
             seq_q: raw.seq_q,
             seq_kv,
             head_dim: raw.head_dim,
@@ -841,6 +854,7 @@ struct PoolKeys {
 #[serde(deny_unknown_fields)]
 struct AttentionKeys {
     heads: u64,
+    kv_heads: Option<u64>,
     seq_q: u64,
     seq_kv: Option<u64>,
     head_dim: u64,
@@ -1122,6 +1136,7 @@ mod tests {
             Op::Attention(Attention {
                 batch: 1,
                 heads: 12,
+                kv_heads: 12,
                 seq_q: 128,
                 seq_kv: 128,
                 head_dim: 64,
@@ -1198,6 +1213,7 @@ mod tests {
                 Op::Pool(p) => p.batch,
                 Op::Elementwise(e) => e.batch,
                 Op::Gemm(g) => g.batch,
+                Op::AllReduce(r) => r.batch,
             };
             assert_eq!(batch, 8, "{}", layer.name);
         }

@@ -187,6 +187,14 @@ impl Accelerator for SystolicArray {
         let acc = self.accumulator(operand);
         let mem = self.memory(operand);
         let lowered = layer.op.lower();
+        if lowered.all_reduce.is_some_and(|r| r.devices > 1) {
+            return Err(SimError::Unsupported {
+                layer: layer.name.clone(),
+                message: "the systolic model is one device with no inter-device links; \
+                          use tensor_parallel = 1 or a tensor_core accelerator"
+                    .into(),
+            });
+        }
         let mut run = Tally::default();
         let mut macs = 0;
         for g in &lowered.gemms {
