@@ -39,7 +39,7 @@ pub fn run(args: &RtlArgs) -> Result<i32> {
         .write(&args.out)
         .with_context(|| format!("cannot write the RTL to {}", args.out.display()))?;
 
-    let c = bundle.contract;
+    let c = bundle.contracts[0];
     println!("design    {}", bundle.name);
     println!(
         "wrote     {} files to {} (rtl/, tb/, run.sh, design.json)",

@@ -343,8 +343,8 @@ pub struct Bundle {
     pub modules: Vec<String>,
     /// Testbench module name; it is in `tb/<name>.v`.
     pub testbench: String,
-    /// The cycle contract of the test GEMM.
-    pub contract: CycleContract,
+    /// The cycle contract of each test GEMM, in the order the testbench runs them.
+    pub contracts: Vec<CycleContract>,
     /// All files.
     pub files: Vec<EmittedFile>,
 }
@@ -370,6 +370,12 @@ pub struct SimReport {
 }
 
 impl Bundle {
+    /// Cycles from the first GEMM's `start` to the last one's `done`: the GEMMs run back to
+    /// back (the next starts in the cycle the previous is done), so the sum of the contracts.
+    pub fn total_cycles(&self) -> u64 {
+        self.contracts.iter().map(|c| c.total_cycles).sum()
+    }
+
     /// RTL source paths relative to the output folder, leaves first.
     pub fn rtl_files(&self) -> Vec<String> {
         self.modules.iter().map(|m| format!("rtl/{m}.v")).collect()

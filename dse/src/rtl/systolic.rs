@@ -38,13 +38,26 @@ const TOP_OS: &str = include_str!("templates/top_os.v");
 const TOP_WS: &str = include_str!("templates/top_ws.v");
 const TB: &str = include_str!("templates/tb.v");
 
+/// Pieces shared by several templates, included with `@@>name@@` (filled with the including
+/// template's fields).
+const PARTS: &[(&str, &str)] = &[
+    (
+        "top_ports_doc",
+        include_str!("templates/parts/top_ports_doc.v"),
+    ),
+    ("top_ports", include_str!("templates/parts/top_ports.v")),
+    ("top_done", include_str!("templates/parts/top_done.v")),
+    ("pe_product", include_str!("templates/parts/pe_product.v")),
+];
+
 /// Bits needed to hold `v` (at least 1).
 fn bits_for(v: u64) -> u32 {
     (64 - v.leading_zeros()).max(1)
 }
 
-/// Replaces every `@@KEY@@` of `template`; every key must have a value.
-fn fill(template: &str, vars: &[(&str, String)]) -> String {
+/// Replaces every `@@KEY@@` of `template`; every key must have a value. `@@>name@@` includes
+/// the shared piece `name` of [`PARTS`], filled with the same values.
+pub(super) fn fill(template: &str, vars: &[(&str, String)]) -> String {
     let mut out = String::with_capacity(template.len() + 256);
     let mut rest = template;
     while let Some(at) = rest.find("@@") {
@@ -54,12 +67,20 @@ fn fill(template: &str, vars: &[(&str, String)]) -> String {
             .find("@@")
             .expect("template field `@@KEY@@` is not closed");
         let key = &after[..end];
+        rest = &after[end + 2..];
+        if let Some(part) = key.strip_prefix('>') {
+            let (_, text) = PARTS
+                .iter()
+                .find(|(name, _)| *name == part)
+                .unwrap_or_else(|| panic!("template part `{part}` does not exist"));
+            out.push_str(&fill(text, vars));
+            continue;
+        }
         let i = vars
             .iter()
             .position(|(k, _)| *k == key)
             .unwrap_or_else(|| panic!("template field `{key}` has no value"));
         out.push_str(&vars[i].1);
-        rest = &after[end + 2..];
     }
     out.push_str(rest);
     out
@@ -94,35 +115,50 @@ fn layout(d: &Design, g: &TestGemm) -> Layout {
 /// Checks that `g` can run on `d`'s buffers and dimension inputs; `file` (the design
 /// point's config) is named in the error.
 pub fn check_test(d: &Design, g: &TestGemm, file: &std::path::Path) -> Result<(), InputError> {
+    check_sequence(d, std::slice::from_ref(g), file)
+}
+
+/// Checks that the GEMMs `gs`, each at its own buffer addresses (see [`emit_sequence`]),
+/// fit `d`'s buffers and dimension inputs together; `file` is named in the error.
+pub fn check_sequence(
+    d: &Design,
+    gs: &[TestGemm],
+    file: &std::path::Path,
+) -> Result<(), InputError> {
     let dim_max = (1u64 << DIM_BITS) - 1;
-    for (name, v) in [("m", g.m), ("n", g.n), ("k", g.k)] {
-        if !(1..=dim_max).contains(&v) {
-            return Err(InputError::OutOfRange {
-                file: file.to_path_buf(),
-                key: format!("test GEMM {name}"),
-                value: v.to_string(),
-                allowed: format!("1..={dim_max}"),
-            });
+    for g in gs {
+        for (name, v) in [("m", g.m), ("n", g.n), ("k", g.k)] {
+            if !(1..=dim_max).contains(&v) {
+                return Err(InputError::OutOfRange {
+                    file: file.to_path_buf(),
+                    key: format!("test GEMM {name}"),
+                    value: v.to_string(),
+                    allowed: format!("1..={dim_max}"),
+                });
+            }
         }
     }
-    let l = layout(d, g);
+    let ls: Vec<Layout> = gs.iter().map(|g| layout(d, g)).collect();
+    let sum = |f: fn(&Layout) -> u64| ls.iter().map(f).sum::<u64>();
     let (west_key, north_key) = match d.dataflow {
         Dataflow::Os | Dataflow::Ws => ("ifmap_sram_kib", "filter_sram_kib"),
         Dataflow::Is => ("filter_sram_kib", "ifmap_sram_kib"),
     };
+    let what_test = match gs {
+        [g] => format!("the test GEMM m={} n={} k={} needs", g.m, g.n, g.k),
+        _ => format!("the {} test GEMMs need", gs.len()),
+    };
     for (what, key, used, have) in [
-        ("west", west_key, l.west_used, d.west_words),
-        ("north", north_key, l.north_used, d.north_words),
-        ("output", "ofmap_sram_kib", l.out_used, d.out_words),
+        ("west", west_key, sum(|l| l.west_used), d.west_words),
+        ("north", north_key, sum(|l| l.north_used), d.north_words),
+        ("output", "ofmap_sram_kib", sum(|l| l.out_used), d.out_words),
     ] {
         if used > have {
             return Err(InputError::Invalid {
                 file: file.to_path_buf(),
                 message: format!(
-                    "the test GEMM m={} n={} k={} needs {used} words of the {what} buffer, \
-                     which holds {have} (arch.systolic.{key}); use a smaller test GEMM or a \
-                     larger buffer",
-                    g.m, g.n, g.k
+                    "{what_test} {used} words of the {what} buffer, which holds {have} \
+                     (arch.systolic.{key}); use a smaller test GEMM or a larger buffer"
                 ),
             });
         }
@@ -284,11 +320,18 @@ pub fn modules(d: &Design) -> Vec<(String, String)> {
         Dataflow::Os => (PE_OS, ARRAY_OS, TOP_OS),
         Dataflow::Ws | Dataflow::Is => (PE_WS, ARRAY_WS, TOP_WS),
     };
+    // The PE's second multiplier operand: the north operand (OS) or the stationary one.
+    let mul_b = if d.dataflow == Dataflow::Os { "b" } else { "w" };
+    let pe_vars = [
+        ("P", p.clone()),
+        ("DESIGN", describe(d)),
+        ("MUL_B", mul_b.to_string()),
+    ];
     let mut out = vec![
         (format!("{p}sram_1r1w"), fill(SRAM, &base)),
         (format!("{p}skew"), fill(SKEW, &base)),
         (format!("{p}deskew"), fill(DESKEW, &base)),
-        (format!("{p}pe"), fill(pe, &base)),
+        (format!("{p}pe"), fill(pe, &pe_vars)),
         (format!("{p}array"), fill(array, &base)),
     ];
     out.push((format!("{p}top"), fill(top, &top_vars(d))));
@@ -429,17 +472,32 @@ fn vectors(d: &Design, g: &TestGemm, l: &Layout) -> Vectors {
     v
 }
 
-fn testbench(d: &Design, g: &TestGemm, l: &Layout) -> String {
+fn testbench(d: &Design, gs: &[TestGemm], ls: &[Layout]) -> String {
+    let sum = |f: fn(&Layout) -> u64| ls.iter().map(f).sum::<u64>();
+    let list = gs
+        .iter()
+        .zip(ls)
+        .enumerate()
+        .map(|(i, (g, l))| {
+            format!(
+                "//   GEMM {i}: [{m} x {k}] x [{k} x {n}], {} folds, {} cycles",
+                l.contract.folds,
+                l.contract.total_cycles,
+                m = g.m,
+                n = g.n,
+                k = g.k
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     let mut vars = common_vars(d);
     vars.extend([
-        ("M", g.m.to_string()),
-        ("N", g.n.to_string()),
-        ("K", g.k.to_string()),
-        ("SEED", g.seed.to_string()),
-        ("FOLDS", l.contract.folds.to_string()),
-        ("WEST_USED", l.west_used.to_string()),
-        ("NORTH_USED", l.north_used.to_string()),
-        ("OUT_USED", l.out_used.to_string()),
+        ("GEMMS", gs.len().to_string()),
+        ("GEMM_LIST", list),
+        ("SEED", gs[0].seed.to_string()),
+        ("WEST_USED", sum(|l| l.west_used).to_string()),
+        ("NORTH_USED", sum(|l| l.north_used).to_string()),
+        ("OUT_USED", sum(|l| l.out_used).to_string()),
     ]);
     fill(TB, &vars)
 }
@@ -491,7 +549,16 @@ exit $status
 /// Everything for design point `d` and test GEMM `g`: RTL, testbench, vectors, run script
 /// and `design.json`. Call [`check_test`] first: `g` must fit `d`'s buffers.
 pub fn emit(d: &Design, g: &TestGemm) -> Bundle {
-    let l = layout(d, g);
+    emit_sequence(d, std::slice::from_ref(g))
+}
+
+/// Like [`emit`] for several GEMMs that the testbench streams back to back without reset:
+/// GEMM `i`'s operands and results sit in each buffer right after those of GEMM `i - 1`
+/// (the top's `cfg_*_base` inputs), and the testbench raises `start` for GEMM `i` in the
+/// cycle in which GEMM `i - 1` is done. Call [`check_sequence`] first.
+pub fn emit_sequence(d: &Design, gs: &[TestGemm]) -> Bundle {
+    assert!(!gs.is_empty(), "emit_sequence needs at least one GEMM");
+    let ls: Vec<Layout> = gs.iter().map(|g| layout(d, g)).collect();
     let mods = modules(d);
     let names: Vec<String> = mods.iter().map(|(n, _)| n.clone()).collect();
     let tb_name = format!("{}_tb", d.name());
@@ -504,11 +571,42 @@ pub fn emit(d: &Design, g: &TestGemm) -> Bundle {
         .collect();
     files.push(EmittedFile {
         path: format!("tb/{tb_name}.v"),
-        text: testbench(d, g, &l),
+        text: testbench(d, gs, &ls),
     });
-    let v = vectors(d, g, &l);
+    let mut v = Vectors {
+        west: Vec::new(),
+        north: Vec::new(),
+        expected: Vec::new(),
+    };
+    let mut commands = String::new();
+    for (g, l) in gs.iter().zip(&ls) {
+        // m, n, k and the three base addresses: where this GEMM's words start.
+        let _ = write!(
+            commands,
+            "{:08x}\n{:08x}\n{:08x}\n{:08x}\n{:08x}\n{:08x}\n",
+            g.m,
+            g.n,
+            g.k,
+            v.west.len(),
+            v.north.len(),
+            v.expected.len()
+        );
+        let one = vectors(d, g, l);
+        v.west.extend(one.west);
+        v.north.extend(one.north);
+        v.expected.extend(one.expected);
+    }
     let lines = |words: &[String]| words.iter().map(|w| format!("{w}\n")).collect::<String>();
-    let c = &l.contract;
+    let cycles: String = ls
+        .iter()
+        .map(|l| {
+            let c = &l.contract;
+            format!(
+                "{:08x}\n{:08x}\n{:08x}\n{:08x}\n",
+                c.total_cycles, c.fold_interval_cycles, c.folds, c.fill_drain_cycles
+            )
+        })
+        .collect();
     files.extend([
         EmittedFile {
             path: "tb/west.hex".into(),
@@ -523,24 +621,26 @@ pub fn emit(d: &Design, g: &TestGemm) -> Bundle {
             text: lines(&v.expected),
         },
         EmittedFile {
+            path: "tb/gemms.hex".into(),
+            text: commands,
+        },
+        EmittedFile {
             path: "tb/cycles.hex".into(),
-            text: format!(
-                "{:08x}\n{:08x}\n{:08x}\n{:08x}\n",
-                c.total_cycles, c.fold_interval_cycles, c.folds, c.fill_drain_cycles
-            ),
+            text: cycles,
         },
         EmittedFile {
             path: "run.sh".into(),
             text: run_script(d, &names, &tb_name),
         },
     ]);
+    let contracts: Vec<CycleContract> = ls.iter().map(|l| l.contract).collect();
     let info = serde_json::json!({
         "design": d,
         "name": d.name(),
         "modules": names,
         "testbench": tb_name,
-        "test_gemm": g,
-        "contract": c,
+        "test_gemms": gs,
+        "contracts": contracts,
         "fill_drain_terms": fill_drain_terms(d.dataflow, u64::from(d.rows))
             .into_iter()
             .map(|(cycles, what)| serde_json::json!({ "cycles": cycles, "what": what }))
@@ -557,7 +657,7 @@ pub fn emit(d: &Design, g: &TestGemm) -> Bundle {
         name: d.name(),
         modules: names,
         testbench: tb_name,
-        contract: *c,
+        contracts,
         files,
     }
 }

@@ -34,16 +34,7 @@ module @@P@@pe #(
     input  wire [ACC-1:0] sh_in,
     output wire [ACC-1:0] sh_out
 );
-    wire signed [2*W-1:0] prod = $signed(a) * $signed(b);
-    wire [ACC-1:0] prod_x;
-    generate
-        if (ACC > 2 * W) begin : g_sext
-            assign prod_x = {{(ACC - 2 * W){prod[2*W-1]}}, prod};
-        end else begin : g_fit
-            assign prod_x = prod;
-        end
-    endgenerate
-
+@@>pe_product@@
     reg [ACC-1:0] acc;
     reg [ACC-1:0] sh;
     always @(posedge clk) begin

@@ -37,16 +37,7 @@ module @@P@@pe #(
         if (load) w <= w_in;
     end
 
-    wire signed [2*W-1:0] prod = $signed(a) * $signed(w);
-    wire [ACC-1:0] prod_x;
-    generate
-        if (ACC > 2 * W) begin : g_sext
-            assign prod_x = {{(ACC - 2 * W){prod[2*W-1]}}, prod};
-        end else begin : g_fit
-            assign prod_x = prod;
-        end
-    endgenerate
-
+@@>pe_product@@
     reg [ACC-1:0] ps;
     always @(posedge clk) begin
         if (v) ps <= ps_in + prod_x;

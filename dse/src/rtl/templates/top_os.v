@@ -21,86 +21,25 @@
 //   north buffer, @@NDEPTH@@ words of @@C@@ x int@@W@@: word o*k + j, lane c = B[j][o*@@C@@ + c]
 //   out   buffer, @@ODEPTH@@ words of @@C@@ x int@@ACC@@: word (o*RF + i)*@@R@@ + r,
 //         lane c = C[i*@@R@@ + r][o*@@C@@ + c] (rows and columns beyond m, n read 0)
-//   (j = 0 .. k-1). Lane x of a word occupies bits [x*bits +: bits]; two's complement.
+//   (j = 0 .. k-1; word numbers count from cfg_west_base, cfg_north_base, cfg_out_base).
+//   Lane x of a word occupies bits [x*bits +: bits]; two's complement.
 //
-// Ports:
-//   start, cfg_m, cfg_n, cfg_k    command (sampled when start is high and busy is low)
-//   busy, done                    busy from the cycle after start until done; done: 1 cycle
-//   fold_start                    high in the first cycle of every fold (for measurement)
-//   west_we/_waddr/_wdata         west buffer write port (host)
-//   north_we/_waddr/_wdata        north buffer write port (host)
-//   out_re/_raddr/_rdata          output buffer read port (host; latency 1)
-//
-// Cycle contract (shared with the model: accel_dse::rtl::cycle_contract):
+@@>top_ports_doc@@// Cycle contract (shared with the model: accel_dse::rtl::cycle_contract):
 //   fold interval = k + R + C - 2 = SCALE-Sim's OS cycles per fold (fold_start pulses
 //                   exactly this many cycles apart)
 //   done - start  = folds * (k + R + C - 2) + @@FILL_DRAIN@@, once per GEMM:
 //                   @@FILL_DRAIN_TERMS@@.
 `default_nettype none
 
-module @@P@@top (
-    input  wire clk,
-    input  wire rst,
-    input  wire start,
-    input  wire [@@DW_HI@@:0] cfg_m,
-    input  wire [@@DW_HI@@:0] cfg_n,
-    input  wire [@@DW_HI@@:0] cfg_k,
-    output reg  busy,
-    output reg  done,
-    output wire fold_start,
-    input  wire west_we,
-    input  wire [@@WAW_HI@@:0] west_waddr,
-    input  wire [@@WEST_HI@@:0] west_wdata,
-    input  wire north_we,
-    input  wire [@@NAW_HI@@:0] north_waddr,
-    input  wire [@@NORTH_HI@@:0] north_wdata,
-    input  wire out_re,
-    input  wire [@@OAW_HI@@:0] out_raddr,
-    output wire [@@OUT_HI@@:0] out_rdata
-);
-    localparam integer R = @@R@@;          // array rows
-    localparam integer C = @@C@@;          // array columns
-    localparam integer W = @@W@@;          // operand bits
-    localparam integer ACC = @@ACC@@;        // accumulator bits
-    localparam integer DW = @@DW@@;         // GEMM dimension bits
-    localparam integer PW = @@PW@@;         // fold cycle counter bits
+@@>top_ports@@
     localparam integer RW = @@RW@@;         // bits of a row index 0..R
-    localparam integer WAW = @@WAW@@;        // west buffer address bits
-    localparam integer NAW = @@NAW@@;        // north buffer address bits
-    localparam integer OAW = @@OAW@@;        // output buffer address bits
-
-    localparam [DW-1:0] R_D = @@DW@@'d@@R@@;
-    localparam [DW-1:0] C_D = @@DW@@'d@@C@@;
-    localparam [PW-1:0] P_ONE = @@PW@@'d1;
     localparam [PW-1:0] P_FILL = @@PW@@'d@@P_FILL@@;   // fold length - 1 - k = R + C - 3
     localparam [RW-1:0] R_ROWS = @@RW@@'d@@R@@;
     localparam [RW-1:0] R_ONE = @@RW@@'d1;
     localparam [RW-1:0] R_LAST = @@RW@@'d@@R_LAST@@;
-    localparam [WAW-1:0] WA_ONE = @@WAW@@'d1;
-    localparam [NAW-1:0] NA_ONE = @@NAW@@'d1;
-    localparam [OAW-1:0] OA_ONE = @@OAW@@'d1;
     localparam [OAW-1:0] OA_FIRST = @@OAW@@'d@@R_LAST@@;  // first word a fold writes: row R-1
     localparam [OAW-1:0] OA_NEXT = @@OAW@@'d@@OA_NEXT@@;   // row 0 of a fold to row R-1 of the next: 2R-1
 
-    // ---------------------------------------------------------------- buffers
-    wire             west_re;
-    wire [WAW-1:0]   west_raddr;
-    wire [R*W-1:0]   west_rdata;
-    wire             north_re;
-    wire [NAW-1:0]   north_raddr;
-    wire [C*W-1:0]   north_rdata;
-    wire             obuf_we;
-    wire [OAW-1:0]   obuf_waddr;
-    wire [C*ACC-1:0] obuf_wdata;
-
-    @@P@@sram_1r1w #(.WIDTH(R*W), .DEPTH(@@WDEPTH@@), .AW(WAW)) u_west_buf (
-        .clk(clk), .we(west_we), .waddr(west_waddr), .wdata(west_wdata),
-        .re(west_re), .raddr(west_raddr), .rdata(west_rdata)
-    );
-    @@P@@sram_1r1w #(.WIDTH(C*W), .DEPTH(@@NDEPTH@@), .AW(NAW)) u_north_buf (
-        .clk(clk), .we(north_we), .waddr(north_waddr), .wdata(north_wdata),
-        .re(north_re), .raddr(north_raddr), .rdata(north_rdata)
-    );
     @@P@@sram_1r1w #(.WIDTH(C*ACC), .DEPTH(@@ODEPTH@@), .AW(OAW)) u_out_buf (
         .clk(clk), .we(obuf_we), .waddr(obuf_waddr), .wdata(obuf_wdata),
         .re(out_re), .raddr(out_raddr), .rdata(out_rdata)
@@ -118,6 +57,7 @@ module @@P@@top (
     reg [DW-1:0]   sr;
     reg [DW-1:0]   rows_left;
     reg [DW-1:0]   cols_left;
+    reg [WAW-1:0]  west_base;
     reg [WAW-1:0]  west_ptr;
     reg [NAW-1:0]  north_ptr;
     reg [NAW-1:0]  north_base;
@@ -145,6 +85,7 @@ module @@P@@top (
             sr <= {DW{1'b0}};
             rows_left <= {DW{1'b0}};
             cols_left <= {DW{1'b0}};
+            west_base <= {WAW{1'b0}};
             west_ptr <= {WAW{1'b0}};
             north_ptr <= {NAW{1'b0}};
             north_base <= {NAW{1'b0}};
@@ -157,9 +98,10 @@ module @@P@@top (
             sr <= @@SR_DIM@@;
             rows_left <= @@SR_DIM@@;
             cols_left <= @@SC_DIM@@;
-            west_ptr <= {WAW{1'b0}};
-            north_ptr <= {NAW{1'b0}};
-            north_base <= {NAW{1'b0}};
+            west_base <= cfg_west_base;
+            west_ptr <= cfg_west_base;
+            north_ptr <= cfg_north_base;
+            north_base <= cfg_north_base;
         end else if (run) begin
             // issue and fold_end never coincide: p_last = k + R + C - 3 >= k.
             if (issue) begin
@@ -173,7 +115,7 @@ module @@P@@top (
                     if (last_col_fold) run <= 1'b0;
                     rows_left <= sr;
                     cols_left <= cols_left - C_D;
-                    west_ptr <= {WAW{1'b0}};
+                    west_ptr <= west_base;
                     north_base <= north_ptr;
                 end else begin
                     // Next row fold: west vectors continue, north ones again.
@@ -290,7 +232,7 @@ module @@P@@top (
             w_rows_left <= @@SR_DIM@@;
             w_cols_left <= @@SC_DIM@@;
             w_row <= {RW{1'b0}};
-            w_ptr <= OA_FIRST;
+            w_ptr <= cfg_out_base + OA_FIRST;
         end else if (result_v) begin
             if (w_fold_done) begin
                 w_row <= {RW{1'b0}};
@@ -328,16 +270,4 @@ module @@P@@top (
     assign obuf_waddr = o_addr;
     assign obuf_wdata = o_data;
 
-    always @(posedge clk) begin
-        if (rst) begin
-            busy <= 1'b0;
-            done <= 1'b0;
-        end else begin
-            done <= o_v && o_final;
-            if (accept) busy <= 1'b1;
-            else if (o_v && o_final) busy <= 1'b0;
-        end
-    end
-endmodule
-
-`default_nettype wire
+@@>top_done@@

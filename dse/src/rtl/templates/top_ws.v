@@ -22,86 +22,24 @@
 //   west  buffer, @@WDEPTH@@ words of @@R@@ x int@@W@@: word i*t + j, lane r = @@WEST_ELEM@@
 //   north buffer, @@NDEPTH@@ words of @@C@@ x int@@W@@: word (o*RF + i)*@@R@@ + r, lane c = @@NORTH_ELEM@@
 //   out   buffer, @@ODEPTH@@ words of @@C@@ x int@@ACC@@: word o*t + j, lane c = @@OUT_ELEM@@
-//   (j = 0 .. t-1). Lane x of a word occupies bits [x*bits +: bits]; two's complement.
+//   (j = 0 .. t-1; word numbers count from cfg_west_base, cfg_north_base, cfg_out_base).
+//   Lane x of a word occupies bits [x*bits +: bits]; two's complement.
 //
-// Ports:
-//   start, cfg_m, cfg_n, cfg_k    command (sampled when start is high and busy is low)
-//   busy, done                    busy from the cycle after start until done; done: 1 cycle
-//   fold_start                    high in the first cycle of every fold (for measurement)
-//   west_we/_waddr/_wdata         west buffer write port (host)
-//   north_we/_waddr/_wdata        north buffer write port (host)
-//   out_re/_raddr/_rdata          output buffer read port (host, while busy is low;
-//                                 latency 1)
-//
-// Cycle contract (shared with the model: accel_dse::rtl::cycle_contract):
+@@>top_ports_doc@@// Cycle contract (shared with the model: accel_dse::rtl::cycle_contract):
 //   fold interval = 2R + C + t - 2 = SCALE-Sim's @@DF_NAME@@ cycles per fold (fold_start pulses
 //                   exactly this many cycles apart)
 //   done - start  = folds * (2R + C + t - 2) + @@FILL_DRAIN@@, once per GEMM:
 //                   @@FILL_DRAIN_TERMS@@.
 `default_nettype none
 
-module @@P@@top (
-    input  wire clk,
-    input  wire rst,
-    input  wire start,
-    input  wire [@@DW_HI@@:0] cfg_m,
-    input  wire [@@DW_HI@@:0] cfg_n,
-    input  wire [@@DW_HI@@:0] cfg_k,
-    output reg  busy,
-    output reg  done,
-    output wire fold_start,
-    input  wire west_we,
-    input  wire [@@WAW_HI@@:0] west_waddr,
-    input  wire [@@WEST_HI@@:0] west_wdata,
-    input  wire north_we,
-    input  wire [@@NAW_HI@@:0] north_waddr,
-    input  wire [@@NORTH_HI@@:0] north_wdata,
-    input  wire out_re,
-    input  wire [@@OAW_HI@@:0] out_raddr,
-    output wire [@@OUT_HI@@:0] out_rdata
-);
-    localparam integer R = @@R@@;          // array rows
-    localparam integer C = @@C@@;          // array columns
-    localparam integer W = @@W@@;          // operand bits
-    localparam integer ACC = @@ACC@@;        // accumulator bits
-    localparam integer DW = @@DW@@;         // GEMM dimension bits
-    localparam integer PW = @@PW@@;         // fold cycle counter bits
-    localparam integer WAW = @@WAW@@;        // west buffer address bits
-    localparam integer NAW = @@NAW@@;        // north buffer address bits
-    localparam integer OAW = @@OAW@@;        // output buffer address bits
-
-    localparam [DW-1:0] R_D = @@DW@@'d@@R@@;
-    localparam [DW-1:0] C_D = @@DW@@'d@@C@@;
-    localparam [PW-1:0] P_ONE = @@PW@@'d1;
+@@>top_ports@@
     localparam [PW-1:0] P_LOAD = @@PW@@'d@@R@@;  // load cycles per fold = R
     localparam [PW-1:0] P_FILL = @@PW@@'d@@P_FILL@@;  // fold length - 1 - t = 2R + C - 3
-    localparam [WAW-1:0] WA_ONE = @@WAW@@'d1;
-    localparam [NAW-1:0] NA_ONE = @@NAW@@'d1;
-    localparam [OAW-1:0] OA_ONE = @@OAW@@'d1;
 
-    // ---------------------------------------------------------------- buffers
-    wire             west_re;
-    wire [WAW-1:0]   west_raddr;
-    wire [R*W-1:0]   west_rdata;
-    wire             north_re;
-    wire [NAW-1:0]   north_raddr;
-    wire [C*W-1:0]   north_rdata;
-    wire             obuf_we;
-    wire [OAW-1:0]   obuf_waddr;
-    wire [C*ACC-1:0] obuf_wdata;
     wire             obuf_re;
     wire [OAW-1:0]   obuf_raddr;
     wire             core_re;
     wire [OAW-1:0]   core_raddr;
-
-    @@P@@sram_1r1w #(.WIDTH(R*W), .DEPTH(@@WDEPTH@@), .AW(WAW)) u_west_buf (
-        .clk(clk), .we(west_we), .waddr(west_waddr), .wdata(west_wdata),
-        .re(west_re), .raddr(west_raddr), .rdata(west_rdata)
-    );
-    @@P@@sram_1r1w #(.WIDTH(C*W), .DEPTH(@@NDEPTH@@), .AW(NAW)) u_north_buf (
-        .clk(clk), .we(north_we), .waddr(north_waddr), .wdata(north_wdata),
-        .re(north_re), .raddr(north_raddr), .rdata(north_rdata)
-    );
     // The output buffer's read port serves the core (partial sums) while busy, else the host.
     assign obuf_re = busy ? core_re : out_re;
     assign obuf_raddr = busy ? core_raddr : out_raddr;
@@ -121,6 +59,7 @@ module @@P@@top (
     reg [DW-1:0]   sr;
     reg [DW-1:0]   rows_left;
     reg [DW-1:0]   cols_left;
+    reg [WAW-1:0]  west_base;
     reg [WAW-1:0]  west_ptr;
     reg [NAW-1:0]  north_ptr;
 
@@ -147,6 +86,7 @@ module @@P@@top (
             sr <= {DW{1'b0}};
             rows_left <= {DW{1'b0}};
             cols_left <= {DW{1'b0}};
+            west_base <= {WAW{1'b0}};
             west_ptr <= {WAW{1'b0}};
             north_ptr <= {NAW{1'b0}};
         end else if (accept) begin
@@ -157,8 +97,9 @@ module @@P@@top (
             sr <= @@SR_DIM@@;
             rows_left <= @@SR_DIM@@;
             cols_left <= @@SC_DIM@@;
-            west_ptr <= {WAW{1'b0}};
-            north_ptr <= {NAW{1'b0}};
+            west_base <= cfg_west_base;
+            west_ptr <= cfg_west_base;
+            north_ptr <= cfg_north_base;
         end else if (run) begin
             // Stationary tiles are stored fold after fold: north_ptr never rewinds.
             if (loading) north_ptr <= north_ptr + NA_ONE;
@@ -171,7 +112,7 @@ module @@P@@top (
                     if (last_col_fold) run <= 1'b0;
                     rows_left <= sr;
                     cols_left <= cols_left - C_D;
-                    west_ptr <= {WAW{1'b0}};
+                    west_ptr <= west_base;
                 end else begin
                     rows_left <= rows_left - R_D;
                 end
@@ -264,8 +205,8 @@ module @@P@@top (
             w_cols_left <= @@SC_DIM@@;
             w_j <= {PW{1'b0}};
             w_accum <= 1'b0;
-            w_ptr <= {OAW{1'b0}};
-            w_base <= {OAW{1'b0}};
+            w_ptr <= cfg_out_base;
+            w_base <= cfg_out_base;
         end else if (south_v) begin
             if (w_fold_done) begin
                 w_j <= {PW{1'b0}};
@@ -318,16 +259,4 @@ module @@P@@top (
     assign obuf_we = o_v;
     assign obuf_waddr = o_addr;
 
-    always @(posedge clk) begin
-        if (rst) begin
-            busy <= 1'b0;
-            done <= 1'b0;
-        end else begin
-            done <= o_v && o_final;
-            if (accept) busy <= 1'b1;
-            else if (o_v && o_final) busy <= 1'b0;
-        end
-    end
-endmodule
-
-`default_nettype wire
+@@>top_done@@

@@ -35,6 +35,7 @@ module sa4x4_os_int8_pe #(
     input  wire [ACC-1:0] sh_in,
     output wire [ACC-1:0] sh_out
 );
+    // The signed product, sign-extended to the accumulator.
     wire signed [2*W-1:0] prod = $signed(a) * $signed(b);
     wire [ACC-1:0] prod_x;
     generate

@@ -22,15 +22,21 @@
 //   north buffer, 1024 words of 4 x int8: word o*k + j, lane c = B[j][o*4 + c]
 //   out   buffer, 256 words of 4 x int32: word (o*RF + i)*4 + r,
 //         lane c = C[i*4 + r][o*4 + c] (rows and columns beyond m, n read 0)
-//   (j = 0 .. k-1). Lane x of a word occupies bits [x*bits +: bits]; two's complement.
+//   (j = 0 .. k-1; word numbers count from cfg_west_base, cfg_north_base, cfg_out_base).
+//   Lane x of a word occupies bits [x*bits +: bits]; two's complement.
 //
 // Ports:
 //   start, cfg_m, cfg_n, cfg_k    command (sampled when start is high and busy is low)
+//   cfg_west_base, cfg_north_base, cfg_out_base
+//                                 first word of this GEMM in each buffer (sampled with
+//                                 start), so the host can load the next GEMM's operands
+//                                 while this one runs and start it right after `done`
 //   busy, done                    busy from the cycle after start until done; done: 1 cycle
 //   fold_start                    high in the first cycle of every fold (for measurement)
 //   west_we/_waddr/_wdata         west buffer write port (host)
 //   north_we/_waddr/_wdata        north buffer write port (host)
-//   out_re/_raddr/_rdata          output buffer read port (host; latency 1)
+//   out_re/_raddr/_rdata          output buffer read port (host, while busy is low;
+//                                 latency 1)
 //
 // Cycle contract (shared with the model: accel_dse::rtl::cycle_contract):
 //   fold interval = k + R + C - 2 = SCALE-Sim's OS cycles per fold (fold_start pulses
@@ -48,6 +54,9 @@ module sa4x4_os_int8_top (
     input  wire [15:0] cfg_m,
     input  wire [15:0] cfg_n,
     input  wire [15:0] cfg_k,
+    input  wire [9:0] cfg_west_base,
+    input  wire [9:0] cfg_north_base,
+    input  wire [7:0] cfg_out_base,
     output reg  busy,
     output reg  done,
     output wire fold_start,
@@ -67,7 +76,6 @@ module sa4x4_os_int8_top (
     localparam integer ACC = 32;        // accumulator bits
     localparam integer DW = 16;         // GEMM dimension bits
     localparam integer PW = 17;         // fold cycle counter bits
-    localparam integer RW = 3;         // bits of a row index 0..R
     localparam integer WAW = 10;        // west buffer address bits
     localparam integer NAW = 10;        // north buffer address bits
     localparam integer OAW = 8;        // output buffer address bits
@@ -75,15 +83,9 @@ module sa4x4_os_int8_top (
     localparam [DW-1:0] R_D = 16'd4;
     localparam [DW-1:0] C_D = 16'd4;
     localparam [PW-1:0] P_ONE = 17'd1;
-    localparam [PW-1:0] P_FILL = 17'd5;   // fold length - 1 - k = R + C - 3
-    localparam [RW-1:0] R_ROWS = 3'd4;
-    localparam [RW-1:0] R_ONE = 3'd1;
-    localparam [RW-1:0] R_LAST = 3'd3;
     localparam [WAW-1:0] WA_ONE = 10'd1;
     localparam [NAW-1:0] NA_ONE = 10'd1;
     localparam [OAW-1:0] OA_ONE = 8'd1;
-    localparam [OAW-1:0] OA_FIRST = 8'd3;  // first word a fold writes: row R-1
-    localparam [OAW-1:0] OA_NEXT = 8'd7;   // row 0 of a fold to row R-1 of the next: 2R-1
 
     // ---------------------------------------------------------------- buffers
     wire             west_re;
@@ -104,6 +106,15 @@ module sa4x4_os_int8_top (
         .clk(clk), .we(north_we), .waddr(north_waddr), .wdata(north_wdata),
         .re(north_re), .raddr(north_raddr), .rdata(north_rdata)
     );
+
+    localparam integer RW = 3;         // bits of a row index 0..R
+    localparam [PW-1:0] P_FILL = 17'd5;   // fold length - 1 - k = R + C - 3
+    localparam [RW-1:0] R_ROWS = 3'd4;
+    localparam [RW-1:0] R_ONE = 3'd1;
+    localparam [RW-1:0] R_LAST = 3'd3;
+    localparam [OAW-1:0] OA_FIRST = 8'd3;  // first word a fold writes: row R-1
+    localparam [OAW-1:0] OA_NEXT = 8'd7;   // row 0 of a fold to row R-1 of the next: 2R-1
+
     sa4x4_os_int8_sram_1r1w #(.WIDTH(C*ACC), .DEPTH(256), .AW(OAW)) u_out_buf (
         .clk(clk), .we(obuf_we), .waddr(obuf_waddr), .wdata(obuf_wdata),
         .re(out_re), .raddr(out_raddr), .rdata(out_rdata)
@@ -121,6 +132,7 @@ module sa4x4_os_int8_top (
     reg [DW-1:0]   sr;
     reg [DW-1:0]   rows_left;
     reg [DW-1:0]   cols_left;
+    reg [WAW-1:0]  west_base;
     reg [WAW-1:0]  west_ptr;
     reg [NAW-1:0]  north_ptr;
     reg [NAW-1:0]  north_base;
@@ -148,6 +160,7 @@ module sa4x4_os_int8_top (
             sr <= {DW{1'b0}};
             rows_left <= {DW{1'b0}};
             cols_left <= {DW{1'b0}};
+            west_base <= {WAW{1'b0}};
             west_ptr <= {WAW{1'b0}};
             north_ptr <= {NAW{1'b0}};
             north_base <= {NAW{1'b0}};
@@ -160,9 +173,10 @@ module sa4x4_os_int8_top (
             sr <= cfg_m;
             rows_left <= cfg_m;
             cols_left <= cfg_n;
-            west_ptr <= {WAW{1'b0}};
-            north_ptr <= {NAW{1'b0}};
-            north_base <= {NAW{1'b0}};
+            west_base <= cfg_west_base;
+            west_ptr <= cfg_west_base;
+            north_ptr <= cfg_north_base;
+            north_base <= cfg_north_base;
         end else if (run) begin
             // issue and fold_end never coincide: p_last = k + R + C - 3 >= k.
             if (issue) begin
@@ -176,7 +190,7 @@ module sa4x4_os_int8_top (
                     if (last_col_fold) run <= 1'b0;
                     rows_left <= sr;
                     cols_left <= cols_left - C_D;
-                    west_ptr <= {WAW{1'b0}};
+                    west_ptr <= west_base;
                     north_base <= north_ptr;
                 end else begin
                     // Next row fold: west vectors continue, north ones again.
@@ -293,7 +307,7 @@ module sa4x4_os_int8_top (
             w_rows_left <= cfg_m;
             w_cols_left <= cfg_n;
             w_row <= {RW{1'b0}};
-            w_ptr <= OA_FIRST;
+            w_ptr <= cfg_out_base + OA_FIRST;
         end else if (result_v) begin
             if (w_fold_done) begin
                 w_row <= {RW{1'b0}};
@@ -331,6 +345,7 @@ module sa4x4_os_int8_top (
     assign obuf_waddr = o_addr;
     assign obuf_wdata = o_data;
 
+    // `done` one cycle after the last output word is written; busy falls with it.
     always @(posedge clk) begin
         if (rst) begin
             busy <= 1'b0;

@@ -38,6 +38,7 @@ module sa4x4_ws_int8_pe #(
         if (load) w <= w_in;
     end
 
+    // The signed product, sign-extended to the accumulator.
     wire signed [2*W-1:0] prod = $signed(a) * $signed(w);
     wire [ACC-1:0] prod_x;
     generate

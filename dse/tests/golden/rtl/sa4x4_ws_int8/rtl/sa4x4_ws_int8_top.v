@@ -24,10 +24,15 @@
 //   west  buffer, 1024 words of 4 x int8: word i*t + j, lane r = A[j][i*4 + r]
 //   north buffer, 1024 words of 4 x int8: word (o*RF + i)*4 + r, lane c = B[i*4 + r][o*4 + c]
 //   out   buffer, 256 words of 4 x int32: word o*t + j, lane c = C[j][o*4 + c]
-//   (j = 0 .. t-1). Lane x of a word occupies bits [x*bits +: bits]; two's complement.
+//   (j = 0 .. t-1; word numbers count from cfg_west_base, cfg_north_base, cfg_out_base).
+//   Lane x of a word occupies bits [x*bits +: bits]; two's complement.
 //
 // Ports:
 //   start, cfg_m, cfg_n, cfg_k    command (sampled when start is high and busy is low)
+//   cfg_west_base, cfg_north_base, cfg_out_base
+//                                 first word of this GEMM in each buffer (sampled with
+//                                 start), so the host can load the next GEMM's operands
+//                                 while this one runs and start it right after `done`
 //   busy, done                    busy from the cycle after start until done; done: 1 cycle
 //   fold_start                    high in the first cycle of every fold (for measurement)
 //   west_we/_waddr/_wdata         west buffer write port (host)
@@ -50,6 +55,9 @@ module sa4x4_ws_int8_top (
     input  wire [15:0] cfg_m,
     input  wire [15:0] cfg_n,
     input  wire [15:0] cfg_k,
+    input  wire [9:0] cfg_west_base,
+    input  wire [9:0] cfg_north_base,
+    input  wire [7:0] cfg_out_base,
     output reg  busy,
     output reg  done,
     output wire fold_start,
@@ -76,8 +84,6 @@ module sa4x4_ws_int8_top (
     localparam [DW-1:0] R_D = 16'd4;
     localparam [DW-1:0] C_D = 16'd4;
     localparam [PW-1:0] P_ONE = 17'd1;
-    localparam [PW-1:0] P_LOAD = 17'd4;  // load cycles per fold = R
-    localparam [PW-1:0] P_FILL = 17'd9;  // fold length - 1 - t = 2R + C - 3
     localparam [WAW-1:0] WA_ONE = 10'd1;
     localparam [NAW-1:0] NA_ONE = 10'd1;
     localparam [OAW-1:0] OA_ONE = 8'd1;
@@ -92,10 +98,6 @@ module sa4x4_ws_int8_top (
     wire             obuf_we;
     wire [OAW-1:0]   obuf_waddr;
     wire [C*ACC-1:0] obuf_wdata;
-    wire             obuf_re;
-    wire [OAW-1:0]   obuf_raddr;
-    wire             core_re;
-    wire [OAW-1:0]   core_raddr;
 
     sa4x4_ws_int8_sram_1r1w #(.WIDTH(R*W), .DEPTH(1024), .AW(WAW)) u_west_buf (
         .clk(clk), .we(west_we), .waddr(west_waddr), .wdata(west_wdata),
@@ -105,6 +107,14 @@ module sa4x4_ws_int8_top (
         .clk(clk), .we(north_we), .waddr(north_waddr), .wdata(north_wdata),
         .re(north_re), .raddr(north_raddr), .rdata(north_rdata)
     );
+
+    localparam [PW-1:0] P_LOAD = 17'd4;  // load cycles per fold = R
+    localparam [PW-1:0] P_FILL = 17'd9;  // fold length - 1 - t = 2R + C - 3
+
+    wire             obuf_re;
+    wire [OAW-1:0]   obuf_raddr;
+    wire             core_re;
+    wire [OAW-1:0]   core_raddr;
     // The output buffer's read port serves the core (partial sums) while busy, else the host.
     assign obuf_re = busy ? core_re : out_re;
     assign obuf_raddr = busy ? core_raddr : out_raddr;
@@ -124,6 +134,7 @@ module sa4x4_ws_int8_top (
     reg [DW-1:0]   sr;
     reg [DW-1:0]   rows_left;
     reg [DW-1:0]   cols_left;
+    reg [WAW-1:0]  west_base;
     reg [WAW-1:0]  west_ptr;
     reg [NAW-1:0]  north_ptr;
 
@@ -150,6 +161,7 @@ module sa4x4_ws_int8_top (
             sr <= {DW{1'b0}};
             rows_left <= {DW{1'b0}};
             cols_left <= {DW{1'b0}};
+            west_base <= {WAW{1'b0}};
             west_ptr <= {WAW{1'b0}};
             north_ptr <= {NAW{1'b0}};
         end else if (accept) begin
@@ -160,8 +172,9 @@ module sa4x4_ws_int8_top (
             sr <= cfg_k;
             rows_left <= cfg_k;
             cols_left <= cfg_n;
-            west_ptr <= {WAW{1'b0}};
-            north_ptr <= {NAW{1'b0}};
+            west_base <= cfg_west_base;
+            west_ptr <= cfg_west_base;
+            north_ptr <= cfg_north_base;
         end else if (run) begin
             // Stationary tiles are stored fold after fold: north_ptr never rewinds.
             if (loading) north_ptr <= north_ptr + NA_ONE;
@@ -174,7 +187,7 @@ module sa4x4_ws_int8_top (
                     if (last_col_fold) run <= 1'b0;
                     rows_left <= sr;
                     cols_left <= cols_left - C_D;
-                    west_ptr <= {WAW{1'b0}};
+                    west_ptr <= west_base;
                 end else begin
                     rows_left <= rows_left - R_D;
                 end
@@ -267,8 +280,8 @@ module sa4x4_ws_int8_top (
             w_cols_left <= cfg_n;
             w_j <= {PW{1'b0}};
             w_accum <= 1'b0;
-            w_ptr <= {OAW{1'b0}};
-            w_base <= {OAW{1'b0}};
+            w_ptr <= cfg_out_base;
+            w_base <= cfg_out_base;
         end else if (south_v) begin
             if (w_fold_done) begin
                 w_j <= {PW{1'b0}};
@@ -321,6 +334,7 @@ module sa4x4_ws_int8_top (
     assign obuf_we = o_v;
     assign obuf_waddr = o_addr;
 
+    // `done` one cycle after the last output word is written; busy falls with it.
     always @(posedge clk) begin
         if (rst) begin
             busy <= 1'b0;
