@@ -18,6 +18,7 @@
 //! - [`systolic`]: the Verilog modules, the testbench and its vectors, the run script.
 //! - [`Bundle`]: the emitted files; [`Bundle::lint`] and [`Bundle::simulate`] run the tools.
 
+mod bench;
 pub mod systolic;
 
 use std::path::{Path, PathBuf};

@@ -15,17 +15,10 @@
 //! stationary tile holds ifmap values, the west stream carries filter columns, and the
 //! output buffer holds the result transposed (see the top's header comment).
 
-use std::fmt::Write as _;
-
+use super::bench::{at, bits_for, fill, hex_word, wrap_comment, Interface, Operands, TestWords};
+use super::{cycle_contract, fill_drain_terms, Bundle, CycleContract, Design, TestGemm, DIM_BITS};
 use accel_sim::arch::systolic::mapping::FoldPlan;
 use accel_sim::{Dataflow, InputError};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
-use super::{
-    cycle_contract, fill_drain_terms, Bundle, CycleContract, Design, EmittedFile, TestGemm,
-    DIM_BITS,
-};
 
 const SRAM: &str = include_str!("templates/sram_1r1w.v");
 const SKEW: &str = include_str!("templates/skew.v");
@@ -36,55 +29,6 @@ const ARRAY_OS: &str = include_str!("templates/array_os.v");
 const ARRAY_WS: &str = include_str!("templates/array_ws.v");
 const TOP_OS: &str = include_str!("templates/top_os.v");
 const TOP_WS: &str = include_str!("templates/top_ws.v");
-const TB: &str = include_str!("templates/tb.v");
-
-/// Pieces shared by several templates, included with `@@>name@@` (filled with the including
-/// template's fields).
-const PARTS: &[(&str, &str)] = &[
-    (
-        "top_ports_doc",
-        include_str!("templates/parts/top_ports_doc.v"),
-    ),
-    ("top_ports", include_str!("templates/parts/top_ports.v")),
-    ("top_done", include_str!("templates/parts/top_done.v")),
-    ("pe_product", include_str!("templates/parts/pe_product.v")),
-];
-
-/// Bits needed to hold `v` (at least 1).
-fn bits_for(v: u64) -> u32 {
-    (64 - v.leading_zeros()).max(1)
-}
-
-/// Replaces every `@@KEY@@` of `template`; every key must have a value. `@@>name@@` includes
-/// the shared piece `name` of [`PARTS`], filled with the same values.
-pub(super) fn fill(template: &str, vars: &[(&str, String)]) -> String {
-    let mut out = String::with_capacity(template.len() + 256);
-    let mut rest = template;
-    while let Some(at) = rest.find("@@") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 2..];
-        let end = after
-            .find("@@")
-            .expect("template field `@@KEY@@` is not closed");
-        let key = &after[..end];
-        rest = &after[end + 2..];
-        if let Some(part) = key.strip_prefix('>') {
-            let (_, text) = PARTS
-                .iter()
-                .find(|(name, _)| *name == part)
-                .unwrap_or_else(|| panic!("template part `{part}` does not exist"));
-            out.push_str(&fill(text, vars));
-            continue;
-        }
-        let i = vars
-            .iter()
-            .position(|(k, _)| *k == key)
-            .unwrap_or_else(|| panic!("template field `{key}` has no value"));
-        out.push_str(&vars[i].1);
-    }
-    out.push_str(rest);
-    out
-}
 
 /// The shape of one test: its plan, contract and the words of each buffer it uses.
 struct Layout {
@@ -183,35 +127,24 @@ fn describe(d: &Design) -> String {
     )
 }
 
-/// Template fields shared by the top and the testbench.
-fn common_vars(d: &Design) -> Vec<(&'static str, String)> {
-    let p = format!("{}_", d.name());
-    let hi = |bits: u64| (bits - 1).to_string();
+/// The host interface of `d`'s top.
+fn interface(d: &Design) -> Interface {
     let (r, c, w, acc) = (
         u64::from(d.rows),
         u64::from(d.cols),
         u64::from(d.operand_bits),
         u64::from(d.accumulator_bits),
     );
-    vec![
-        ("DW_HI", hi(u64::from(DIM_BITS))),
-        ("WAW_HI", hi(u64::from(bits_for(d.west_words - 1)))),
-        ("NAW_HI", hi(u64::from(bits_for(d.north_words - 1)))),
-        ("OAW_HI", hi(u64::from(bits_for(d.out_words - 1)))),
-        ("WEST_HI", hi(r * w)),
-        ("NORTH_HI", hi(c * w)),
-        ("OUT_HI", hi(c * acc)),
-        ("P", p),
-        ("DESIGN", describe(d)),
-        ("R", d.rows.to_string()),
-        ("C", d.cols.to_string()),
-        ("W", d.operand_bits.to_string()),
-        ("ACC", d.accumulator_bits.to_string()),
-        ("DW", DIM_BITS.to_string()),
-        ("WAW", bits_for(d.west_words - 1).to_string()),
-        ("NAW", bits_for(d.north_words - 1).to_string()),
-        ("OAW", bits_for(d.out_words - 1).to_string()),
-    ]
+    Interface {
+        name: d.name(),
+        describe: describe(d),
+        west_bits: r * w,
+        north_bits: c * w,
+        out_bits: c * acc,
+        west_words: d.west_words,
+        north_words: d.north_words,
+        out_words: d.out_words,
+    }
 }
 
 fn top_vars(d: &Design) -> Vec<(&'static str, String)> {
@@ -227,13 +160,14 @@ fn top_vars(d: &Design) -> Vec<(&'static str, String)> {
         .map(|(n, what)| format!("{n} ({what})"))
         .collect::<Vec<_>>()
         .join(" + ");
-    let mut v = common_vars(d);
+    let mut v = interface(d).vars();
     v.extend([
+        ("R", d.rows.to_string()),
+        ("C", d.cols.to_string()),
+        ("W", d.operand_bits.to_string()),
+        ("ACC", d.accumulator_bits.to_string()),
         ("PW", bits_for(period_max).to_string()),
         ("DIM_MAX", dim_max.to_string()),
-        ("WDEPTH", d.west_words.to_string()),
-        ("NDEPTH", d.north_words.to_string()),
-        ("ODEPTH", d.out_words.to_string()),
         (
             "FILL_DRAIN",
             super::fill_drain_cycles(d.dataflow, r).to_string(),
@@ -293,25 +227,6 @@ fn top_vars(d: &Design) -> Vec<(&'static str, String)> {
     v
 }
 
-/// Wraps `text` into `// `-comment lines indented by `indent` spaces after the `//`.
-fn wrap_comment(text: &str, indent: usize) -> String {
-    let mut out = String::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && indent + 3 + line.len() + 1 + word.len() > 92 {
-            out.push_str(&line);
-            out.push_str(&format!("\n//{}", " ".repeat(indent)));
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    out.push_str(&line);
-    out
-}
-
 /// The RTL modules of `d`, leaves first, as `(module name, text)`.
 pub fn modules(d: &Design) -> Vec<(String, String)> {
     let p = format!("{}_", d.name());
@@ -338,52 +253,9 @@ pub fn modules(d: &Design) -> Vec<(String, String)> {
     out
 }
 
-/// Operands and expected results of a test GEMM, packed into buffer words (hex lines).
-struct Vectors {
-    west: Vec<String>,
-    north: Vec<String>,
-    expected: Vec<String>,
-}
-
-/// One buffer word as hex: `lanes` values of `bits` bits, lane 0 in the low bits.
-fn hex_word(lanes: impl DoubleEndedIterator<Item = i64>, bits: u32) -> String {
-    let digits = (bits / 4) as usize;
-    let mask = if bits == 64 {
-        u64::MAX
-    } else {
-        (1u64 << bits) - 1
-    };
-    let mut s = String::new();
-    for v in lanes.rev() {
-        // Two's complement truncated to `bits`: the hardware's wrap-around.
-        let _ = write!(s, "{:0digits$x}", (v as u64) & mask);
-    }
-    s
-}
-
-fn vectors(d: &Design, g: &TestGemm, l: &Layout) -> Vectors {
-    let (m, n, k) = (g.m as usize, g.n as usize, g.k as usize);
-    let mut rng = ChaCha8Rng::seed_from_u64(g.seed);
-    let half = 1i64 << (d.operand_bits - 1);
-    // Full operand range, extremes included.
-    let a: Vec<Vec<i64>> = (0..m)
-        .map(|_| (0..k).map(|_| rng.gen_range(-half..half)).collect())
-        .collect();
-    let b: Vec<Vec<i64>> = (0..k)
-        .map(|_| (0..n).map(|_| rng.gen_range(-half..half)).collect())
-        .collect();
-    // Reference product; i64 cannot overflow (|a*b| <= 2^30, k < 2^16), the RTL wraps at
-    // the accumulator width and so does hex_word.
-    let c: Vec<Vec<i64>> = (0..m)
-        .map(|i| {
-            (0..n)
-                .map(|j| (0..k).map(|x| a[i][x] * b[x][j]).sum())
-                .collect()
-        })
-        .collect();
-    let at = |mat: &Vec<Vec<i64>>, i: usize, j: usize| -> i64 {
-        mat.get(i).and_then(|row| row.get(j)).copied().unwrap_or(0)
-    };
+/// The buffer words of test GEMM `g` in the layout of `d`'s top (see its header).
+fn vectors(d: &Design, g: &TestGemm, l: &Layout) -> TestWords {
+    let Operands { a, b, c } = Operands::random(g, d.operand_bits);
     let (r, cc) = (d.rows as usize, d.cols as usize);
     let (rf, cf, t) = (
         l.plan.row_folds() as usize,
@@ -391,7 +263,8 @@ fn vectors(d: &Design, g: &TestGemm, l: &Layout) -> Vectors {
         l.plan.t as usize,
     );
     let (w, acc) = (d.operand_bits, d.accumulator_bits);
-    let mut v = Vectors {
+    let mut v = TestWords {
+        contract: l.contract,
         west: Vec::new(),
         north: Vec::new(),
         expected: Vec::new(),
@@ -472,80 +345,6 @@ fn vectors(d: &Design, g: &TestGemm, l: &Layout) -> Vectors {
     v
 }
 
-fn testbench(d: &Design, gs: &[TestGemm], ls: &[Layout]) -> String {
-    let sum = |f: fn(&Layout) -> u64| ls.iter().map(f).sum::<u64>();
-    let list = gs
-        .iter()
-        .zip(ls)
-        .enumerate()
-        .map(|(i, (g, l))| {
-            format!(
-                "//   GEMM {i}: [{m} x {k}] x [{k} x {n}], {} folds, {} cycles",
-                l.contract.folds,
-                l.contract.total_cycles,
-                m = g.m,
-                n = g.n,
-                k = g.k
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let mut vars = common_vars(d);
-    vars.extend([
-        ("GEMMS", gs.len().to_string()),
-        ("GEMM_LIST", list),
-        ("SEED", gs[0].seed.to_string()),
-        ("WEST_USED", sum(|l| l.west_used).to_string()),
-        ("NORTH_USED", sum(|l| l.north_used).to_string()),
-        ("OUT_USED", sum(|l| l.out_used).to_string()),
-    ]);
-    fill(TB, &vars)
-}
-
-fn run_script(d: &Design, modules: &[String], tb: &str) -> String {
-    let sources = modules
-        .iter()
-        .map(|m| format!("rtl/{m}.v"))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let top = format!("{}_top", d.name());
-    format!(
-        r#"#!/bin/sh
-# Checks of design point {name}, generated by `accel rtl`; run from anywhere:
-#   sh run.sh           lint every module (verilator -Wall), simulate the testbench (iverilog)
-#   sh run.sh --synth   also synthesize with yosys (synth_xilinx, hierarchy kept)
-# Exit status 0 when every module lints without a warning and the testbench prints
-# RESULT: PASS; 1 otherwise.
-set -u
-cd "$(dirname "$0")"
-RTL="{sources}"
-status=0
-for top in {module_list}; do
-    if verilator --lint-only -Wall --top-module "$top" $RTL; then
-        echo "lint ok: $top"
-    else
-        echo "LINT FAIL: $top"
-        status=1
-    fi
-done
-mkdir -p build
-if iverilog -g2005 -o build/tb.vvp -s {tb} $RTL tb/{tb}.v; then
-    vvp -n build/tb.vvp | tee build/sim.log
-    grep -q '^RESULT: PASS' build/sim.log || status=1
-else
-    echo "iverilog failed"
-    status=1
-fi
-if [ "${{1:-}}" = "--synth" ]; then
-    yosys -q -l build/synth.log -p "read_verilog $RTL; synth_xilinx -top {top}; tee -o build/synth_stat.txt stat" || status=1
-fi
-exit $status
-"#,
-        name = d.name(),
-        module_list = modules.join(" "),
-    )
-}
-
 /// Everything for design point `d` and test GEMM `g`: RTL, testbench, vectors, run script
 /// and `design.json`. Call [`check_test`] first: `g` must fit `d`'s buffers.
 pub fn emit(d: &Design, g: &TestGemm) -> Bundle {
@@ -557,109 +356,15 @@ pub fn emit(d: &Design, g: &TestGemm) -> Bundle {
 /// (the top's `cfg_*_base` inputs), and the testbench raises `start` for GEMM `i` in the
 /// cycle in which GEMM `i - 1` is done. Call [`check_sequence`] first.
 pub fn emit_sequence(d: &Design, gs: &[TestGemm]) -> Bundle {
-    assert!(!gs.is_empty(), "emit_sequence needs at least one GEMM");
-    let ls: Vec<Layout> = gs.iter().map(|g| layout(d, g)).collect();
-    let mods = modules(d);
-    let names: Vec<String> = mods.iter().map(|(n, _)| n.clone()).collect();
-    let tb_name = format!("{}_tb", d.name());
-    let mut files: Vec<EmittedFile> = mods
-        .into_iter()
-        .map(|(name, text)| EmittedFile {
-            path: format!("rtl/{name}.v"),
-            text,
-        })
-        .collect();
-    files.push(EmittedFile {
-        path: format!("tb/{tb_name}.v"),
-        text: testbench(d, gs, &ls),
-    });
-    let mut v = Vectors {
-        west: Vec::new(),
-        north: Vec::new(),
-        expected: Vec::new(),
-    };
-    let mut commands = String::new();
-    for (g, l) in gs.iter().zip(&ls) {
-        // m, n, k and the three base addresses: where this GEMM's words start.
-        let _ = write!(
-            commands,
-            "{:08x}\n{:08x}\n{:08x}\n{:08x}\n{:08x}\n{:08x}\n",
-            g.m,
-            g.n,
-            g.k,
-            v.west.len(),
-            v.north.len(),
-            v.expected.len()
-        );
-        let one = vectors(d, g, l);
-        v.west.extend(one.west);
-        v.north.extend(one.north);
-        v.expected.extend(one.expected);
-    }
-    let lines = |words: &[String]| words.iter().map(|w| format!("{w}\n")).collect::<String>();
-    let cycles: String = ls
-        .iter()
-        .map(|l| {
-            let c = &l.contract;
-            format!(
-                "{:08x}\n{:08x}\n{:08x}\n{:08x}\n",
-                c.total_cycles, c.fold_interval_cycles, c.folds, c.fill_drain_cycles
-            )
-        })
-        .collect();
-    files.extend([
-        EmittedFile {
-            path: "tb/west.hex".into(),
-            text: lines(&v.west),
-        },
-        EmittedFile {
-            path: "tb/north.hex".into(),
-            text: lines(&v.north),
-        },
-        EmittedFile {
-            path: "tb/expected.hex".into(),
-            text: lines(&v.expected),
-        },
-        EmittedFile {
-            path: "tb/gemms.hex".into(),
-            text: commands,
-        },
-        EmittedFile {
-            path: "tb/cycles.hex".into(),
-            text: cycles,
-        },
-        EmittedFile {
-            path: "run.sh".into(),
-            text: run_script(d, &names, &tb_name),
-        },
-    ]);
-    let contracts: Vec<CycleContract> = ls.iter().map(|l| l.contract).collect();
-    let info = serde_json::json!({
+    let words = gs.iter().map(|g| vectors(d, g, &layout(d, g))).collect();
+    let design = serde_json::json!({
         "design": d,
-        "name": d.name(),
-        "modules": names,
-        "testbench": tb_name,
-        "test_gemms": gs,
-        "contracts": contracts,
         "fill_drain_terms": fill_drain_terms(d.dataflow, u64::from(d.rows))
             .into_iter()
             .map(|(cycles, what)| serde_json::json!({ "cycles": cycles, "what": what }))
             .collect::<Vec<_>>(),
     });
-    files.push(EmittedFile {
-        path: "design.json".into(),
-        text: format!(
-            "{}\n",
-            serde_json::to_string_pretty(&info).expect("design.json serializes")
-        ),
-    });
-    Bundle {
-        name: d.name(),
-        modules: names,
-        testbench: tb_name,
-        contracts,
-        files,
-    }
+    super::bench::bundle(&interface(d), modules(d), design, gs, words)
 }
 
 #[cfg(test)]
@@ -670,14 +375,6 @@ mod tests {
 
     fn design(df: Dataflow, r: u32, c: u32) -> Design {
         Design::from_config(&SystolicConfig::new(r, c, df), Path::new("a.toml")).unwrap()
-    }
-
-    #[test]
-    fn hex_words_put_lane_zero_low_and_wrap() {
-        // lanes [1, -1, 127, -128] at 8 bits: lane 3 first: 80 7f ff 01.
-        assert_eq!(hex_word([1, -1, 127, -128].into_iter(), 8), "807fff01");
-        // -3 at 4 bits is 0xd.
-        assert_eq!(hex_word([-3i64, 2].into_iter(), 4), "2d");
     }
 
     #[test]

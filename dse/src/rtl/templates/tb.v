@@ -16,10 +16,6 @@
 `default_nettype none
 
 module @@P@@tb;
-    localparam integer R = @@R@@;
-    localparam integer C = @@C@@;
-    localparam integer W = @@W@@;
-    localparam integer ACC = @@ACC@@;
     localparam integer GEMMS = @@GEMMS@@;
     localparam integer WEST_WORDS = @@WEST_USED@@;
     localparam integer NORTH_WORDS = @@NORTH_USED@@;
@@ -41,13 +37,13 @@ module @@P@@tb;
     wire fold_start;
     reg west_we = 1'b0;
     reg [@@WAW_HI@@:0] west_waddr = 0;
-    reg [R*W-1:0] west_wdata = 0;
+    reg [@@WEST_HI@@:0] west_wdata = 0;
     reg north_we = 1'b0;
     reg [@@NAW_HI@@:0] north_waddr = 0;
-    reg [C*W-1:0] north_wdata = 0;
+    reg [@@NORTH_HI@@:0] north_wdata = 0;
     reg out_re = 1'b0;
     reg [@@OAW_HI@@:0] out_raddr = 0;
-    wire [C*ACC-1:0] out_rdata;
+    wire [@@OUT_HI@@:0] out_rdata;
 
     @@P@@top dut (
         .clk(clk), .rst(rst),
@@ -60,9 +56,9 @@ module @@P@@tb;
         .out_re(out_re), .out_raddr(out_raddr), .out_rdata(out_rdata)
     );
 
-    reg [R*W-1:0] west_mem   [0:WEST_WORDS-1];
-    reg [C*W-1:0] north_mem  [0:NORTH_WORDS-1];
-    reg [C*ACC-1:0] expect_mem [0:OUT_WORDS-1];
+    reg [@@WEST_HI@@:0] west_mem   [0:WEST_WORDS-1];
+    reg [@@NORTH_HI@@:0] north_mem  [0:NORTH_WORDS-1];
+    reg [@@OUT_HI@@:0] expect_mem [0:OUT_WORDS-1];
     // Per GEMM: m, n, k, west base, north base, out base.
     reg [31:0] gemm_cfg [0:6*GEMMS-1];
     // Per GEMM: total cycles start -> done, fold interval, folds, fill/drain cycles.

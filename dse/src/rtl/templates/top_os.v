@@ -31,7 +31,7 @@
 //                   @@FILL_DRAIN_TERMS@@.
 `default_nettype none
 
-@@>top_ports@@
+@@>top_ports@@@@>sa_params@@@@>in_bufs@@
     localparam integer RW = @@RW@@;         // bits of a row index 0..R
     localparam [PW-1:0] P_FILL = @@PW@@'d@@P_FILL@@;   // fold length - 1 - k = R + C - 3
     localparam [RW-1:0] R_ROWS = @@RW@@'d@@R@@;
@@ -40,7 +40,7 @@
     localparam [OAW-1:0] OA_FIRST = @@OAW@@'d@@R_LAST@@;  // first word a fold writes: row R-1
     localparam [OAW-1:0] OA_NEXT = @@OAW@@'d@@OA_NEXT@@;   // row 0 of a fold to row R-1 of the next: 2R-1
 
-    @@P@@sram_1r1w #(.WIDTH(C*ACC), .DEPTH(@@ODEPTH@@), .AW(OAW)) u_out_buf (
+    @@P@@sram_1r1w #(.WIDTH(@@OUT_BITS@@), .DEPTH(@@ODEPTH@@), .AW(OAW)) u_out_buf (
         .clk(clk), .we(obuf_we), .waddr(obuf_waddr), .wdata(obuf_wdata),
         .re(out_re), .raddr(out_raddr), .rdata(out_rdata)
     );

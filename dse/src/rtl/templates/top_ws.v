@@ -32,7 +32,7 @@
 //                   @@FILL_DRAIN_TERMS@@.
 `default_nettype none
 
-@@>top_ports@@
+@@>top_ports@@@@>sa_params@@@@>in_bufs@@
     localparam [PW-1:0] P_LOAD = @@PW@@'d@@R@@;  // load cycles per fold = R
     localparam [PW-1:0] P_FILL = @@PW@@'d@@P_FILL@@;  // fold length - 1 - t = 2R + C - 3
 
@@ -43,7 +43,7 @@
     // The output buffer's read port serves the core (partial sums) while busy, else the host.
     assign obuf_re = busy ? core_re : out_re;
     assign obuf_raddr = busy ? core_raddr : out_raddr;
-    @@P@@sram_1r1w #(.WIDTH(C*ACC), .DEPTH(@@ODEPTH@@), .AW(OAW)) u_out_buf (
+    @@P@@sram_1r1w #(.WIDTH(@@OUT_BITS@@), .DEPTH(@@ODEPTH@@), .AW(OAW)) u_out_buf (
         .clk(clk), .we(obuf_we), .waddr(obuf_waddr), .wdata(obuf_wdata),
         .re(obuf_re), .raddr(obuf_raddr), .rdata(out_rdata)
     );

@@ -90,19 +90,19 @@ module sa4x4_os_int8_top (
     // ---------------------------------------------------------------- buffers
     wire             west_re;
     wire [WAW-1:0]   west_raddr;
-    wire [R*W-1:0]   west_rdata;
+    wire [31:0] west_rdata;
     wire             north_re;
     wire [NAW-1:0]   north_raddr;
-    wire [C*W-1:0]   north_rdata;
+    wire [31:0] north_rdata;
     wire             obuf_we;
     wire [OAW-1:0]   obuf_waddr;
-    wire [C*ACC-1:0] obuf_wdata;
+    wire [127:0] obuf_wdata;
 
-    sa4x4_os_int8_sram_1r1w #(.WIDTH(R*W), .DEPTH(1024), .AW(WAW)) u_west_buf (
+    sa4x4_os_int8_sram_1r1w #(.WIDTH(32), .DEPTH(1024), .AW(WAW)) u_west_buf (
         .clk(clk), .we(west_we), .waddr(west_waddr), .wdata(west_wdata),
         .re(west_re), .raddr(west_raddr), .rdata(west_rdata)
     );
-    sa4x4_os_int8_sram_1r1w #(.WIDTH(C*W), .DEPTH(1024), .AW(NAW)) u_north_buf (
+    sa4x4_os_int8_sram_1r1w #(.WIDTH(32), .DEPTH(1024), .AW(NAW)) u_north_buf (
         .clk(clk), .we(north_we), .waddr(north_waddr), .wdata(north_wdata),
         .re(north_re), .raddr(north_raddr), .rdata(north_rdata)
     );
@@ -115,7 +115,7 @@ module sa4x4_os_int8_top (
     localparam [OAW-1:0] OA_FIRST = 8'd3;  // first word a fold writes: row R-1
     localparam [OAW-1:0] OA_NEXT = 8'd7;   // row 0 of a fold to row R-1 of the next: 2R-1
 
-    sa4x4_os_int8_sram_1r1w #(.WIDTH(C*ACC), .DEPTH(256), .AW(OAW)) u_out_buf (
+    sa4x4_os_int8_sram_1r1w #(.WIDTH(128), .DEPTH(256), .AW(OAW)) u_out_buf (
         .clk(clk), .we(obuf_we), .waddr(obuf_waddr), .wdata(obuf_wdata),
         .re(out_re), .raddr(out_raddr), .rdata(out_rdata)
     );

@@ -17,10 +17,6 @@
 `default_nettype none
 
 module sa4x4_os_int8_tb;
-    localparam integer R = 4;
-    localparam integer C = 4;
-    localparam integer W = 8;
-    localparam integer ACC = 32;
     localparam integer GEMMS = 1;
     localparam integer WEST_WORDS = 14;
     localparam integer NORTH_WORDS = 14;
@@ -42,13 +38,13 @@ module sa4x4_os_int8_tb;
     wire fold_start;
     reg west_we = 1'b0;
     reg [9:0] west_waddr = 0;
-    reg [R*W-1:0] west_wdata = 0;
+    reg [31:0] west_wdata = 0;
     reg north_we = 1'b0;
     reg [9:0] north_waddr = 0;
-    reg [C*W-1:0] north_wdata = 0;
+    reg [31:0] north_wdata = 0;
     reg out_re = 1'b0;
     reg [7:0] out_raddr = 0;
-    wire [C*ACC-1:0] out_rdata;
+    wire [127:0] out_rdata;
 
     sa4x4_os_int8_top dut (
         .clk(clk), .rst(rst),
@@ -61,9 +57,9 @@ module sa4x4_os_int8_tb;
         .out_re(out_re), .out_raddr(out_raddr), .out_rdata(out_rdata)
     );
 
-    reg [R*W-1:0] west_mem   [0:WEST_WORDS-1];
-    reg [C*W-1:0] north_mem  [0:NORTH_WORDS-1];
-    reg [C*ACC-1:0] expect_mem [0:OUT_WORDS-1];
+    reg [31:0] west_mem   [0:WEST_WORDS-1];
+    reg [31:0] north_mem  [0:NORTH_WORDS-1];
+    reg [127:0] expect_mem [0:OUT_WORDS-1];
     // Per GEMM: m, n, k, west base, north base, out base.
     reg [31:0] gemm_cfg [0:6*GEMMS-1];
     // Per GEMM: total cycles start -> done, fold interval, folds, fill/drain cycles.
