@@ -14,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
-use accel_dse::rtl::{self, systolic, Bundle, Design, TestGemm};
+use accel_dse::rtl::{self, mma, systolic, Bundle, Design, TestGemm};
 use accel_sim::{Dataflow, Precision, SystolicConfig};
 
 /// Whether the simulation tools are here; without them, skip (or fail under CI).
@@ -66,13 +66,9 @@ fn emit(
     (d, g, bundle, dir)
 }
 
-/// Emits, lints, simulates; asserts zero warnings, PASS, and the contract's cycles.
-fn check(test: &str, cfg: SystolicConfig, g: Option<TestGemm>) {
-    if !tools_or_skip(test) {
-        return;
-    }
-    let (d, g, bundle, dir) = emit(test, &cfg, g);
-    let lint = bundle.lint(&dir).expect("verilator runs");
+/// Lints every module of `bundle` (there are `modules`); asserts zero warnings.
+fn assert_lint_clean(test: &str, bundle: &Bundle, dir: &Path, modules: usize) {
+    let lint = bundle.lint(dir).expect("verilator runs");
     let warnings: Vec<String> = lint
         .iter()
         .flat_map(|l| l.warnings.iter().map(move |w| format!("{}: {w}", l.module)))
@@ -82,7 +78,16 @@ fn check(test: &str, cfg: SystolicConfig, g: Option<TestGemm>) {
         "{test}: lint warnings:\n{}",
         warnings.join("\n")
     );
-    assert_eq!(lint.len(), 6, "every module linted");
+    assert_eq!(lint.len(), modules, "every module linted");
+}
+
+/// Emits, lints, simulates; asserts zero warnings, PASS, and the contract's cycles.
+fn check(test: &str, cfg: SystolicConfig, g: Option<TestGemm>) {
+    if !tools_or_skip(test) {
+        return;
+    }
+    let (d, g, bundle, dir) = emit(test, &cfg, g);
+    assert_lint_clean(test, &bundle, &dir, 6);
     let sim = bundle.simulate(&dir).expect("iverilog runs");
     assert!(sim.passed, "{test}: testbench failed:\n{}", sim.log);
     let contract = rtl::cycle_contract(&d.plan(g.m, g.n, g.k));
@@ -386,6 +391,19 @@ fn simulate_after(test: &str, edit: impl FnOnce(&Path)) -> rtl::SimReport {
     bundle.simulate(&dir).expect("iverilog runs")
 }
 
+/// Adds `delta` to word `i` of tb/cycles.hex (0: GEMM 0's total, 1: its fold interval).
+fn bump_cycle_word(dir: &Path, i: usize, delta: i64) {
+    let path = dir.join("tb/cycles.hex");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut words: Vec<i64> = text
+        .lines()
+        .map(|l| i64::from_str_radix(l, 16).unwrap())
+        .collect();
+    words[i] += delta;
+    let text: String = words.iter().map(|w| format!("{w:08x}\n")).collect();
+    std::fs::write(&path, text).unwrap();
+}
+
 #[test]
 fn testbench_fails_on_a_wrong_expected_value() {
     if !tools_or_skip("testbench_fails_on_a_wrong_expected_value") {
@@ -412,20 +430,14 @@ fn testbench_fails_on_a_wrong_cycle_count() {
     if !tools_or_skip("testbench_fails_on_a_wrong_cycle_count") {
         return;
     }
-    let sim = simulate_after("bad_cycles", |dir| {
-        let path = dir.join("tb/cycles.hex");
-        let text = std::fs::read_to_string(&path).unwrap();
-        let mut words: Vec<u32> = text
-            .lines()
-            .map(|l| u32::from_str_radix(l, 16).unwrap())
-            .collect();
-        words[0] += 1;
-        let text: String = words.iter().map(|w| format!("{w:08x}\n")).collect();
-        std::fs::write(&path, text).unwrap();
-    });
+    let sim = simulate_after("bad_cycles", |dir| bump_cycle_word(dir, 0, 1));
     assert!(!sim.passed, "{}", sim.log);
     assert!(sim.log.contains("RESULT: FAIL"), "{}", sim.log);
-    assert!(sim.log.contains("ERROR: GEMM 0: start -> done took"), "{}", sim.log);
+    assert!(
+        sim.log.contains("ERROR: GEMM 0: start -> done took"),
+        "{}",
+        sim.log
+    );
 }
 
 #[test]
@@ -433,17 +445,7 @@ fn testbench_fails_on_a_wrong_fold_interval() {
     if !tools_or_skip("testbench_fails_on_a_wrong_fold_interval") {
         return;
     }
-    let sim = simulate_after("bad_interval", |dir| {
-        let path = dir.join("tb/cycles.hex");
-        let text = std::fs::read_to_string(&path).unwrap();
-        let mut words: Vec<u32> = text
-            .lines()
-            .map(|l| u32::from_str_radix(l, 16).unwrap())
-            .collect();
-        words[1] -= 1;
-        let text: String = words.iter().map(|w| format!("{w:08x}\n")).collect();
-        std::fs::write(&path, text).unwrap();
-    });
+    let sim = simulate_after("bad_interval", |dir| bump_cycle_word(dir, 1, -1));
     assert!(!sim.passed, "{}", sim.log);
     assert!(sim.log.contains("ERROR: fold 1 started"), "{}", sim.log);
 }
@@ -589,4 +591,120 @@ fn golden_os_4x4_int8() {
 #[test]
 fn golden_ws_4x4_int8() {
     golden(config(4, 4, Dataflow::Ws, Precision::Int8));
+}
+
+// Tensor-core style MMA unit: M x N dot-product trees over K with accumulators.
+
+fn check_mma(test: &str, shape: (u32, u32, u32), precision: Precision, gs: Option<Vec<TestGemm>>) {
+    if !tools_or_skip(test) {
+        return;
+    }
+    let d = mma::MmaDesign::new(
+        shape,
+        precision,
+        None,
+        64,
+        Path::new("--mma"),
+        ["m", "n", "k", "precision", "accumulator"],
+    )
+    .expect("valid MMA design");
+    let gs = gs.unwrap_or_else(|| vec![mma::default_test(&d)]);
+    mma::check_sequence(&d, &gs, Path::new("--mma")).expect("test GEMMs fit");
+    let bundle = mma::emit_sequence(&d, &gs);
+    let dir = out_dir(test);
+    bundle.write(&dir).expect("write bundle");
+    assert_lint_clean(test, &bundle, &dir, 4);
+    let sim = bundle.simulate(&dir).expect("iverilog runs");
+    assert!(sim.passed, "{test}: testbench failed:\n{}", sim.log);
+    let total: u64 = gs
+        .iter()
+        .map(|g| mma::cycle_contract(&d, g).total_cycles)
+        .sum();
+    assert_eq!(sim.measured_cycles, Some(total), "{test}: {}", sim.log);
+}
+
+#[test]
+fn mma_4x4x4_int8() {
+    check_mma("mma_4x4x4_int8", (4, 4, 4), Precision::Int8, None);
+}
+
+#[test]
+fn mma_2x2x1_int8_without_adder_tree() {
+    // K = 1: no tree level; fill/drain 4.
+    check_mma("mma_2x2x1_int8", (2, 2, 1), Precision::Int8, None);
+}
+
+#[test]
+fn mma_4x2x3_int4_non_square_odd_k() {
+    // K = 3 pads the tree to 4 leaves (2 levels).
+    check_mma("mma_4x2x3_int4", (4, 2, 3), Precision::Int4, None);
+}
+
+#[test]
+fn mma_2x4x8_int16_wraps_the_accumulator() {
+    // k = 80 full-range int16 products overflow int32: both sides wrap modulo 2^32.
+    let gs = vec![TestGemm {
+        m: 3,
+        n: 7,
+        k: 80,
+        seed: 2,
+    }];
+    check_mma("mma_2x4x8_int16", (2, 4, 8), Precision::Int16, Some(gs));
+}
+
+#[test]
+fn mma_8x8x8_int8() {
+    check_mma("mma_8x8x8_int8", (8, 8, 8), Precision::Int8, None);
+}
+
+#[test]
+fn mma_back_to_back_gemms_without_reset() {
+    let gs = vec![
+        TestGemm {
+            m: 7,
+            n: 5,
+            k: 9,
+            seed: 3,
+        },
+        TestGemm {
+            m: 4,
+            n: 4,
+            k: 4,
+            seed: 4,
+        },
+        TestGemm {
+            m: 1,
+            n: 9,
+            k: 2,
+            seed: 5,
+        },
+    ];
+    check_mma("mma_b2b", (4, 4, 4), Precision::Int8, Some(gs));
+}
+
+#[test]
+fn mma_testbench_fails_on_a_wrong_cycle_count() {
+    if !tools_or_skip("mma_testbench_fails_on_a_wrong_cycle_count") {
+        return;
+    }
+    let d = mma::MmaDesign::new(
+        (2, 2, 4),
+        Precision::Int8,
+        None,
+        64,
+        Path::new("--mma"),
+        ["m", "n", "k", "precision", "accumulator"],
+    )
+    .unwrap();
+    let bundle = mma::emit_sequence(&d, &[mma::default_test(&d)]);
+    let dir = out_dir("mma_bad_cycles");
+    bundle.write(&dir).unwrap();
+    bump_cycle_word(&dir, 0, 1);
+    let sim = bundle.simulate(&dir).expect("iverilog runs");
+    assert!(!sim.passed, "{}", sim.log);
+    assert!(
+        sim.log.contains("ERROR: GEMM 0: start -> done took"),
+        "{}",
+        sim.log
+    );
 }

@@ -19,6 +19,7 @@
 //! - [`Bundle`]: the emitted files; [`Bundle::lint`] and [`Bundle::simulate`] run the tools.
 
 mod bench;
+pub mod mma;
 pub mod systolic;
 
 use std::path::{Path, PathBuf};
