@@ -25,8 +25,9 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Join the outputs of sharded sweeps into what one run would give.
     Merge(MergeArgs),
-    /// Emit Verilog, a self-checking testbench and vectors for a systolic design point; with
-    /// --run, lint and simulate them and compare the cycles with the model.
+    /// Emit Verilog, a self-checking testbench and vectors for a systolic design point or a
+    /// tensor-core MMA unit; with --run, lint and simulate them and compare the cycles with
+    /// the model.
     Rtl(RtlArgs),
 }
 
@@ -116,8 +117,23 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct RtlArgs {
     /// Accelerator: a TOML file (`[arch.systolic]`, integer precision) or a SCALE-Sim `.cfg`.
-    #[arg(long, value_name = "FILE")]
-    pub arch: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "mma", conflicts_with = "mma")]
+    pub arch: Option<PathBuf>,
+    /// Instead of --arch: a tensor-core style MMA unit of M x N dot-product trees over K
+    /// (one M x N x K matrix-multiply-accumulate per cycle), e.g. 4x4x8.
+    #[arg(long, value_name = "MxNxK")]
+    pub mma: Option<String>,
+    /// With --mma: operand precision (int4, int8, int16).
+    #[arg(long, value_name = "P", default_value = "int8", requires = "mma")]
+    pub precision: String,
+    /// With --mma: accumulator precision (int8, int16 or int32, at least twice the operand
+    /// bits; default int32).
+    #[arg(long, value_name = "P", requires = "mma")]
+    pub accumulator: Option<String>,
+    /// With --mma: words of each of the three buffers (A tiles, B tiles, output tiles).
+    #[arg(long, value_name = "N", default_value_t = 512, requires = "mma",
+          value_parser = clap::value_parser!(u64).range(2..=1_048_576))]
+    pub buffer_words: u64,
     /// Output folder: rtl/*.v, tb/ (testbench and vectors), run.sh, design.json.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,

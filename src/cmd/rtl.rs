@@ -1,40 +1,90 @@
-//! `accel rtl`: Verilog, testbench and vectors for a systolic design point; with `--run`,
-//! lint and simulate them and compare the cycles with the model.
+//! `accel rtl`: Verilog, testbench and vectors for a systolic design point or a tensor-core
+//! MMA unit; with `--run`, lint and simulate them and compare the cycles with the model.
+
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use accel_dse::rtl::{systolic, Design, TestGemm};
-use accel_sim::{ArchConfig, ArchFile, InputError, Mode};
+use accel_dse::rtl::{mma, systolic, Bundle, Design, TestGemm};
+use accel_sim::{ArchConfig, ArchFile, InputError, Mode, Precision};
 
 use crate::cli::RtlArgs;
 use crate::exit;
 
-/// Emits the design point's RTL and testbench into `--out`; with `--run`, checks them.
-pub fn run(args: &RtlArgs) -> Result<i32> {
-    let arch = ArchFile::load(&args.arch)?;
+/// The test GEMM: the generator's default with the --test-m/-n/-k overrides.
+fn test_gemm(args: &RtlArgs, default: TestGemm) -> TestGemm {
+    TestGemm {
+        m: args.test_m.unwrap_or(default.m),
+        n: args.test_n.unwrap_or(default.n),
+        k: args.test_k.unwrap_or(default.k),
+        seed: args.seed,
+    }
+}
+
+fn precision(text: &str, flag: &str) -> Result<Precision, InputError> {
+    Precision::ALL
+        .into_iter()
+        .find(|p| p.name() == text)
+        .ok_or_else(|| InputError::OutOfRange {
+            file: PathBuf::from(flag),
+            key: flag.to_string(),
+            value: format!("\"{text}\""),
+            allowed: "\"int4\", \"int8\" or \"int16\" (accumulators also \"int32\")".into(),
+        })
+}
+
+/// The systolic design point of `--arch` and its bundle.
+fn systolic_bundle(args: &RtlArgs, file: &Path) -> Result<(Bundle, TestGemm)> {
+    let arch = ArchFile::load(file)?;
     // The model's own range checks first, so both report the same keys.
-    arch.build(&args.arch, Mode::Fast)?;
+    arch.build(file, Mode::Fast)?;
     #[allow(unreachable_patterns)] // other models have no RTL generator yet
     let config = match &arch.arch {
         ArchConfig::Systolic(c) => c,
         _ => {
             return Err(InputError::Invalid {
-                file: args.arch.clone(),
-                message: "`accel rtl` supports [arch.systolic] only".into(),
+                file: file.to_path_buf(),
+                message: "`accel rtl --arch` supports [arch.systolic] only (use --mma for a \
+                          tensor-core MMA unit)"
+                    .into(),
             }
             .into())
         }
     };
-    let design = Design::from_config(config, &args.arch)?;
-    let default = TestGemm::default_for(&design);
-    let gemm = TestGemm {
-        m: args.test_m.unwrap_or(default.m),
-        n: args.test_n.unwrap_or(default.n),
-        k: args.test_k.unwrap_or(default.k),
-        seed: args.seed,
+    let design = Design::from_config(config, file)?;
+    let gemm = test_gemm(args, TestGemm::default_for(&design));
+    systolic::check_test(&design, &gemm, file)?;
+    Ok((systolic::emit(&design, &gemm), gemm))
+}
+
+/// The MMA unit of `--mma MxNxK` and its bundle.
+fn mma_bundle(args: &RtlArgs, shape: &str) -> Result<(Bundle, TestGemm)> {
+    let flag = Path::new("--mma");
+    let accumulator = args
+        .accumulator
+        .as_deref()
+        .map(|a| precision(a, "--accumulator"))
+        .transpose()?;
+    let design = mma::MmaDesign::new(
+        mma::parse_shape(shape, flag)?,
+        precision(&args.precision, "--precision")?,
+        accumulator,
+        args.buffer_words,
+        flag,
+        ["M", "N", "K", "--precision", "--accumulator"],
+    )?;
+    let gemm = test_gemm(args, mma::default_test(&design));
+    mma::check_sequence(&design, std::slice::from_ref(&gemm), flag)?;
+    Ok((mma::emit_sequence(&design, &[gemm]), gemm))
+}
+
+/// Emits the design's RTL and testbench into `--out`; with `--run`, checks them.
+pub fn run(args: &RtlArgs) -> Result<i32> {
+    let (bundle, gemm) = match (&args.arch, &args.mma) {
+        (Some(file), _) => systolic_bundle(args, file)?,
+        (None, Some(shape)) => mma_bundle(args, shape)?,
+        (None, None) => unreachable!("clap requires --arch or --mma"),
     };
-    systolic::check_test(&design, &gemm, &args.arch)?;
-    let bundle = systolic::emit(&design, &gemm);
     bundle
         .write(&args.out)
         .with_context(|| format!("cannot write the RTL to {}", args.out.display()))?;
@@ -60,9 +110,14 @@ pub fn run(args: &RtlArgs) -> Result<i32> {
     if !args.run {
         return Ok(exit::OK);
     }
+    check(&bundle, &args.out, args.synth)
+}
 
+/// Lints, simulates and (with `synth`) synthesizes the bundle written in `dir`; prints one
+/// line each; exit code 3 when a module warns or the testbench fails or miscounts cycles.
+pub fn check(bundle: &Bundle, dir: &Path, synth: bool) -> Result<i32> {
     let mut ok = true;
-    let lint = bundle.lint(&args.out)?;
+    let lint = bundle.lint(dir)?;
     let warnings: usize = lint.iter().map(|l| l.warnings.len()).sum();
     for l in &lint {
         for w in &l.warnings {
@@ -75,21 +130,21 @@ pub fn run(args: &RtlArgs) -> Result<i32> {
     );
     ok &= warnings == 0;
 
-    let sim = bundle.simulate(&args.out)?;
+    let sim = bundle.simulate(dir)?;
     let measured = sim
         .measured_cycles
         .map_or_else(|| "no".to_string(), |m| m.to_string());
     println!(
         "sim       {}, {measured} cycles measured, {} by the model (iverilog)",
         if sim.passed { "PASS" } else { "FAIL" },
-        c.total_cycles
+        bundle.total_cycles()
     );
-    if !sim.passed || sim.measured_cycles != Some(c.total_cycles) {
+    if !sim.passed || sim.measured_cycles != Some(bundle.total_cycles()) {
         ok = false;
         eprint!("{}", sim.log);
     }
-    if args.synth {
-        let synth = bundle.synthesize(&args.out)?;
+    if synth {
+        let synth = bundle.synthesize(dir)?;
         println!(
             "synth     {} ({}, in {})",
             synth.summary, synth.flow, synth.file
