@@ -28,7 +28,41 @@ pub const METRICS: &[(&str, &str)] = &[
         "MAC utilisation, MAC-weighted over the workloads",
     ),
     ("macs", "multiply-accumulates (aggregated)"),
+    (
+        "lut",
+        "FPGA LUTs of the design's RTL (Xilinx 7-series, resource model calibrated on yosys; \
+         integer systolic designs only)",
+    ),
+    ("ff", "FPGA flip-flops of the design's RTL (as lut)"),
+    ("dsp", "FPGA DSP48E1 slices of the design's RTL (as lut)"),
+    (
+        "bram",
+        "FPGA block RAMs of the design's RTL in 36-Kb units (as lut)",
+    ),
 ];
+
+/// The FPGA metrics, which only designs with an RTL generator have.
+const FPGA_METRICS: [&str; 4] = ["lut", "ff", "dsp", "bram"];
+
+/// The FPGA resources of a config's RTL ([`crate::rtl::resources::estimate`]), or why there
+/// are none.
+fn fpga_metrics(arch: &ArchFile) -> Result<[(&'static str, f64); 4], String> {
+    #[allow(unreachable_patterns)] // other models have no RTL generator yet
+    let c = match &arch.arch {
+        accel_sim::ArchConfig::Systolic(c) => c,
+        _ => return Err("only [arch.systolic] designs have an RTL generator".into()),
+    };
+    let d =
+        crate::rtl::Design::from_config(c, Path::new("design point")).map_err(|e| e.to_string())?;
+    let r = crate::rtl::resources::estimate(&d)
+        .ok_or_else(|| format!("no calibrated PE for {}", d.name()))?;
+    Ok([
+        ("lut", r.lut),
+        ("ff", r.ff),
+        ("dsp", r.dsp),
+        ("bram", r.bram),
+    ])
+}
 
 /// Names of [`METRICS`], comma separated, for error messages.
 pub fn metric_names() -> String {
@@ -160,7 +194,7 @@ impl SimProblem {
         }
         let power = energy / lat;
         let throughput = 1.0 / lat;
-        Ok(BTreeMap::from([
+        let mut metrics = BTreeMap::from([
             ("latency_s".into(), lat),
             ("energy_j".into(), energy),
             ("area_mm2".into(), area),
@@ -177,7 +211,26 @@ impl SimProblem {
                 if macs > 0.0 { busy / macs } else { 0.0 },
             ),
             ("macs".into(), macs),
-        ]))
+        ]);
+        // FPGA resources exist only for designs the RTL generator accepts; a sweep that uses
+        // them makes the others infeasible with the reason (see `evaluate`).
+        match fpga_metrics(&arch) {
+            Ok(values) => metrics.extend(values.map(|(k, v)| (k.to_string(), v))),
+            Err(why) if self.uses_fpga_metrics() => {
+                return Err(format!("FPGA resources (lut, ff, dsp, bram): {why}"))
+            }
+            Err(_) => {}
+        }
+        Ok(metrics)
+    }
+
+    /// Whether an objective or constraint needs the FPGA metrics.
+    fn uses_fpga_metrics(&self) -> bool {
+        self.objectives
+            .iter()
+            .map(|o| o.metric.as_str())
+            .chain(self.bounds.iter().map(|b| b.0.as_str()))
+            .any(|m| FPGA_METRICS.contains(&m))
     }
 }
 

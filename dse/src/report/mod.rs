@@ -30,6 +30,7 @@ mod summary;
 use std::path::Path;
 
 pub use compare::{comparison, write_comparison, ComparisonRow};
+pub use summary::append_rtl;
 
 use crate::error::DseError;
 use crate::pareto;

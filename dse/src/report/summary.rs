@@ -161,3 +161,71 @@ fn config_snippet(dims: &[String], r: &Record) -> String {
 fn cell(text: &str) -> String {
     text.replace('|', "\\|")
 }
+
+/// Appends a section on the RTL of chosen front points (`accel sweep --rtl`) to the
+/// summary.md at `path`: per point its design, lint and simulation results, synthesized
+/// resources (yosys `synth_xilinx`) and the resource model's estimate.
+pub fn append_rtl(path: &Path, points: &[crate::rtl::PointCheck]) -> Result<(), DseError> {
+    let mut md = std::fs::read_to_string(path).map_err(|e| io_error(path, e))?;
+    md.push_str(&render_rtl(points));
+    std::fs::write(path, md).map_err(|e| io_error(path, e))
+}
+
+/// The markdown of [`append_rtl`].
+pub(super) fn render_rtl(points: &[crate::rtl::PointCheck]) -> String {
+    let mut md = String::from(
+        "\n## RTL of chosen points\n\n\
+         Verilog, testbench and run script in `rtl/<id>/` (`accel sweep --rtl`). Lint: \
+         `verilator --lint-only -Wall`; simulation: the self-checking testbench in Icarus, \
+         cycles measured = model; resources: yosys `synth_xilinx` (hierarchy kept) for a \
+         Xilinx 7-series part, and the analytical model's estimate (LUT / FF / DSP / BRAM36).\n\n\
+         | id | design | lint | simulation | LUT | FF | DSP | BRAM36 | CARRY4 | model | note |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    let num = |v: Option<f64>| v.map(|v| fmt_sig(v, 6)).unwrap_or_else(|| "-".into());
+    for p in points {
+        let lint = match p.lint_warnings {
+            Some(0) => "clean".to_string(),
+            Some(w) => format!("{w} warnings"),
+            None => "-".into(),
+        };
+        let sim = match (p.sim_passed, p.measured_cycles, p.contract_cycles) {
+            (Some(ok), m, Some(c)) => format!(
+                "{}, {} cycles (model {c})",
+                if ok { "PASS" } else { "FAIL" },
+                m.map_or_else(|| "no".to_string(), |m| m.to_string())
+            ),
+            _ => "-".into(),
+        };
+        let s = p.synth;
+        let model = p
+            .model
+            .map(|m| {
+                format!(
+                    "{} / {} / {} / {}",
+                    fmt_sig(m.lut.round(), 6),
+                    fmt_sig(m.ff.round(), 6),
+                    fmt_sig(m.dsp, 6),
+                    fmt_sig(m.bram, 6)
+                )
+            })
+            .unwrap_or_else(|| "-".into());
+        let name = p
+            .name
+            .as_ref()
+            .map(|n| format!("[`{n}`](rtl/{}/)", p.id))
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            md,
+            "| #{} | {name} | {lint} | {sim} | {} | {} | {} | {} | {} | {model} | {} |",
+            p.id,
+            num(s.map(|s| s.lut)),
+            num(s.map(|s| s.ff)),
+            num(s.map(|s| s.dsp)),
+            num(s.map(|s| s.bram)),
+            num(s.map(|s| s.carry)),
+            cell(p.note.as_deref().unwrap_or(""))
+        );
+    }
+    md
+}

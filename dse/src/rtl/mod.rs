@@ -20,6 +20,7 @@
 
 mod bench;
 pub mod mma;
+pub mod resources;
 pub mod systolic;
 
 use std::path::{Path, PathBuf};
@@ -697,6 +698,100 @@ fn run_tool(cmd: &mut Command) -> Result<ToolOutput, RtlError> {
 fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(20)..].join("\n")
+}
+
+/// What `accel sweep --rtl` found for one chosen design point.
+#[derive(Debug, Clone, Serialize)]
+pub struct PointCheck {
+    /// The sweep record's id.
+    pub id: u64,
+    /// Design-point name, when RTL was emitted.
+    pub name: Option<String>,
+    /// Why no RTL was emitted, or which check was skipped (tools missing).
+    pub note: Option<String>,
+    /// Lint warnings over all modules (`None`: not linted).
+    pub lint_warnings: Option<usize>,
+    /// The testbench passed with the contract's cycles (`None`: not simulated).
+    pub sim_passed: Option<bool>,
+    /// Cycles the testbench measured.
+    pub measured_cycles: Option<u64>,
+    /// Cycles of the contract.
+    pub contract_cycles: Option<u64>,
+    /// yosys `synth_xilinx` resources (`None`: not synthesized).
+    pub synth: Option<resources::Resources>,
+    /// The analytical model's estimate ([`resources::estimate`]).
+    pub model: Option<resources::Resources>,
+}
+
+impl PointCheck {
+    /// A check of record `id` with nothing found yet.
+    pub fn empty(id: u64) -> PointCheck {
+        PointCheck {
+            id,
+            name: None,
+            note: None,
+            lint_warnings: None,
+            sim_passed: None,
+            measured_cycles: None,
+            contract_cycles: None,
+            synth: None,
+            model: None,
+        }
+    }
+
+    /// Whether a check that ran failed (lint warnings, or a failing or miscounting testbench).
+    pub fn failed(&self) -> bool {
+        self.lint_warnings.is_some_and(|w| w > 0) || self.sim_passed == Some(false)
+    }
+}
+
+/// Emits the RTL of sweep record `id`'s systolic config into `dir` with its default test
+/// GEMM, then lints and simulates it when verilator and iverilog are installed and
+/// synthesizes it when yosys is. A design the generator rejects (e.g. floating-point
+/// operands) gives a [`PointCheck`] with a note, not an error.
+pub fn check_point(id: u64, config: &SystolicConfig, dir: &Path) -> Result<PointCheck, RtlError> {
+    let mut out = PointCheck::empty(id);
+    let label = PathBuf::from(format!("design #{id}"));
+    let design = match Design::from_config(config, &label) {
+        Ok(d) => d,
+        Err(e) => {
+            out.note = Some(format!("no RTL: {e}"));
+            return Ok(out);
+        }
+    };
+    let gemm = TestGemm::default_for(&design);
+    if let Err(e) = systolic::check_test(&design, &gemm, &label) {
+        out.note = Some(format!("no RTL: {e}"));
+        return Ok(out);
+    }
+    let bundle = systolic::emit(&design, &gemm);
+    bundle.write(dir)?;
+    out.name = Some(bundle.name.clone());
+    out.model = resources::estimate(&design);
+    out.contract_cycles = Some(bundle.total_cycles());
+    let missing: Vec<&str> = ["verilator", "iverilog", "vvp", "yosys"]
+        .into_iter()
+        .filter(|t| !tool_available(t))
+        .collect();
+    if tool_available("verilator") {
+        let lint = bundle.lint(dir)?;
+        out.lint_warnings = Some(lint.iter().map(|l| l.warnings.len()).sum());
+    }
+    if tool_available("iverilog") && tool_available("vvp") {
+        let sim = bundle.simulate(dir)?;
+        out.sim_passed = Some(sim.passed && sim.measured_cycles == Some(bundle.total_cycles()));
+        out.measured_cycles = sim.measured_cycles;
+    }
+    if tool_available("yosys") {
+        let report = bundle.synthesize(dir)?;
+        out.synth = Some(resources::Resources::from_cells(
+            &report.total_cells_by_type,
+        ));
+    }
+    if !missing.is_empty() {
+        out.note = Some(format!("not installed: {}", missing.join(", ")));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
