@@ -86,6 +86,12 @@ pub struct SweepArgs {
     /// compare their hypervolume over --seeds seeds.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub compare: Vec<String>,
+    /// After the sweep, emit Verilog for chosen design points into <out>/rtl/<id>/: `knee`,
+    /// `front` (every Pareto-front point) or record ids (comma separated); lint, simulate and
+    /// synthesize each when verilator, iverilog and yosys are installed, and add the results
+    /// and resources (LUT, FF, DSP, BRAM, CARRY) to summary.md. Exit code 3 if a check fails.
+    #[arg(long, value_name = "knee|front|IDS")]
+    pub rtl: Option<String>,
     /// Seeds per searcher with --compare (seeds 0..N).
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub seeds: u64,

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 
 use accel_dse::record::{Record, RunInfo};
-use accel_dse::{report, sweep, SweepOptions, SweepSpec};
+use accel_dse::report::ReportSummary;
+use accel_dse::{report, rtl, sweep, DesignPoint, SweepOptions, SweepSpec};
+use accel_sim::{ArchConfig, InputError};
 
 use crate::cli::{MergeArgs, SweepArgs};
 use crate::exit;
@@ -38,7 +40,7 @@ fn interrupt_flag() -> Arc<AtomicBool> {
     stop
 }
 
-fn write_reports(out: &Path, info: &RunInfo, records: &[Record]) -> Result<()> {
+fn write_reports(out: &Path, info: &RunInfo, records: &[Record]) -> Result<ReportSummary> {
     let s = report::write_reports(out, info, records)?;
     eprintln!(
         "{} evaluations ({} unique, {} feasible), front of {} points, hypervolume {:.4}; reports in {}",
@@ -49,7 +51,7 @@ fn write_reports(out: &Path, info: &RunInfo, records: &[Record]) -> Result<()> {
         s.hypervolume,
         out.display()
     );
-    Ok(())
+    Ok(s)
 }
 
 /// Runs one sweep into `out`.
@@ -90,12 +92,99 @@ pub fn run(args: &SweepArgs) -> Result<i32> {
         shard,
     };
     let outcome = run_one(&spec, &opts, &stop)?;
-    write_reports(&out, &spec.info(), &outcome.records)?;
+    let summary = write_reports(&out, &spec.info(), &outcome.records)?;
     if outcome.interrupted {
         eprintln!("interrupted: results so far are saved; continue with --resume");
         return Ok(exit::INTERRUPTED);
     }
-    Ok(exit::OK)
+    match &args.rtl {
+        Some(selection) => emit_rtl(&spec, &out, &summary, &outcome.records, selection),
+        None => Ok(exit::OK),
+    }
+}
+
+/// The record ids `--rtl` names: the knee, the front, or a comma-separated list.
+fn rtl_ids(selection: &str, summary: &ReportSummary, records: &[Record]) -> Result<Vec<u64>> {
+    let bad = |message: String| InputError::Invalid {
+        file: PathBuf::from("--rtl"),
+        message,
+    };
+    match selection.trim() {
+        "knee" => Ok(vec![summary.knee_id.ok_or_else(|| {
+            bad("the front has no knee point (fewer than 3 points or one objective)".into())
+        })?]),
+        "front" => Ok(summary.front_ids.clone()),
+        list => list
+            .split(',')
+            .map(|s| {
+                let id: u64 = s.trim().parse().map_err(|_| {
+                    bad(format!(
+                        "`{s}` is not `knee`, `front` or a record id (e.g. 3,17)"
+                    ))
+                })?;
+                if records.iter().any(|r| r.id == id) {
+                    Ok(id)
+                } else {
+                    Err(bad(format!("no record #{id} in this sweep")).into())
+                }
+            })
+            .collect(),
+    }
+}
+
+/// `--rtl`: RTL for the chosen records into `<out>/rtl/<id>/`, checked, added to summary.md.
+fn emit_rtl(
+    spec: &SweepSpec,
+    out: &Path,
+    summary: &ReportSummary,
+    records: &[Record],
+    selection: &str,
+) -> Result<i32> {
+    let sim = spec.sim.as_ref().ok_or_else(|| InputError::Invalid {
+        file: PathBuf::from("--rtl"),
+        message: "this sweep does not simulate accelerator configs (an external or test \
+                  problem): there is no design to emit"
+            .into(),
+    })?;
+    let mut checks = Vec::new();
+    for id in rtl_ids(selection, summary, records)? {
+        let record = records
+            .iter()
+            .find(|r| r.id == id)
+            .expect("ids come from the records");
+        let point = DesignPoint {
+            values: sim
+                .space
+                .dims
+                .iter()
+                .map(|d| record.point[&d.name].clone())
+                .collect(),
+        };
+        let arch = sim
+            .config(&point)
+            .map_err(|message| anyhow::anyhow!("record #{id}: {message}"))?;
+        #[allow(unreachable_patterns)] // other models have no RTL generator yet
+        let check = match &arch.arch {
+            ArchConfig::Systolic(c) => {
+                let dir = out.join("rtl").join(id.to_string());
+                eprintln!("rtl: record #{id} -> {}", dir.display());
+                rtl::check_point(id, c, &dir)?
+            }
+            _ => rtl::PointCheck {
+                note: Some("no RTL: only [arch.systolic] designs have an RTL generator".into()),
+                ..rtl::PointCheck::empty(id)
+            },
+        };
+        checks.push(check);
+    }
+    report::append_rtl(&out.join("summary.md"), &checks)?;
+    let failed = checks.iter().filter(|c| c.failed()).count();
+    eprintln!(
+        "rtl: {} designs in {}, {failed} failed a check; results in summary.md",
+        checks.len(),
+        out.join("rtl").display()
+    );
+    Ok(if failed == 0 { exit::OK } else { exit::CHECK_FAILED })
 }
 
 /// Budget checkpoints for comparisons: 100, 300, 1000, 3000... up to the budget, and the
