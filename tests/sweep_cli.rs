@@ -193,3 +193,82 @@ fn check_validates_sweep_files() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("quickstart.toml  (sweep)"));
 }
+
+/// Whether the HDL tools are here; without them, skip (or fail under CI).
+fn hdl_tools_or_skip(test: &str) -> bool {
+    let missing: Vec<&str> = ["verilator", "iverilog", "vvp", "yosys"]
+        .into_iter()
+        .filter(|t| !accel_dse::rtl::tool_available(t))
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: {} not installed and CI is set", missing.join(", "));
+    }
+    eprintln!("{test}: skipped: {} not installed", missing.join(", "));
+    false
+}
+
+#[test]
+fn sweep_rtl_emits_checks_and_synthesizes_the_front() {
+    if !hdl_tools_or_skip("sweep_rtl_emits_checks_and_synthesizes_the_front") {
+        return;
+    }
+    // Two small int8 WS designs: more rows are faster and larger, so both are on the front.
+    let dir = tempfile::tempdir().unwrap();
+    let base = write(
+        dir.path(),
+        "base.toml",
+        "[arch.systolic]\nrows = 4\ncols = 4\ndataflow = \"ws\"\nprecision = \"int8\"\n\
+         ifmap_sram_kib = 4\nfilter_sram_kib = 4\nofmap_sram_kib = 4\n",
+    );
+    let sweep = write(
+        dir.path(),
+        "s.toml",
+        &format!(
+            "base = \"{}\"\nworkloads = [\"mobilenet_v1\"]\nsearcher = \"grid\"\nbudget = 2\n\
+             objectives = [\"latency_s\", \"lut\"]\n[space.arch.systolic]\nrows = [4, 8]\n",
+            s(&base)
+        ),
+    );
+    let out = dir.path().join("out");
+    let o = accel(&["sweep", s(&sweep), "--out", s(&out), "--rtl", "front"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    let rows: Vec<&str> = summary
+        .lines()
+        .filter(|l| l.starts_with("| #") && l.contains("`sa"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{summary}");
+    for (id, name, dsp) in [(0, "sa4x4_ws_int8", 16), (1, "sa8x4_ws_int8", 32)] {
+        let rtl = out.join("rtl").join(id.to_string());
+        assert!(rtl.join(format!("rtl/{name}_top.v")).is_file(), "{name}");
+        assert!(rtl.join("synth.json").is_file(), "{name}");
+        let row = rows
+            .iter()
+            .find(|r| r.contains(name))
+            .unwrap_or_else(|| panic!("{name} in {summary}"));
+        assert!(row.contains("| clean | PASS, "), "{row}");
+        // One DSP48E1 per PE, from synthesis and from the model.
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        assert_eq!(cells[7], dsp.to_string(), "{row}");
+        assert!(cells[10].contains(&format!(" / {dsp} / ")), "{row}");
+    }
+}
+
+#[test]
+fn sweep_rtl_rejects_an_unknown_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("q");
+    let o = accel(&[
+        "sweep",
+        "configs/sweeps/fpga_zynq7020.toml",
+        "--out",
+        s(&out),
+        "--rtl",
+        "9999",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no record #9999"), "{}", stderr(&o));
+}

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use accel_dse::rtl::resources::{self, Resources};
 use accel_dse::rtl::{mma, systolic, Bundle, Design, TestGemm};
 use accel_sim::{ArchConfig, ArchFile, InputError, Mode, Precision};
 
@@ -33,8 +34,11 @@ fn precision(text: &str, flag: &str) -> Result<Precision, InputError> {
         })
 }
 
-/// The systolic design point of `--arch` and its bundle.
-fn systolic_bundle(args: &RtlArgs, file: &Path) -> Result<(Bundle, TestGemm)> {
+/// The systolic design point of `--arch`, its bundle and the resource model's estimate.
+fn systolic_bundle(
+    args: &RtlArgs,
+    file: &Path,
+) -> Result<(Bundle, TestGemm, Option<Resources>)> {
     let arch = ArchFile::load(file)?;
     // The model's own range checks first, so both report the same keys.
     arch.build(file, Mode::Fast)?;
@@ -54,11 +58,12 @@ fn systolic_bundle(args: &RtlArgs, file: &Path) -> Result<(Bundle, TestGemm)> {
     let design = Design::from_config(config, file)?;
     let gemm = test_gemm(args, TestGemm::default_for(&design));
     systolic::check_test(&design, &gemm, file)?;
-    Ok((systolic::emit(&design, &gemm), gemm))
+    let model = resources::estimate(&design);
+    Ok((systolic::emit(&design, &gemm), gemm, model))
 }
 
 /// The MMA unit of `--mma MxNxK` and its bundle.
-fn mma_bundle(args: &RtlArgs, shape: &str) -> Result<(Bundle, TestGemm)> {
+fn mma_bundle(args: &RtlArgs, shape: &str) -> Result<(Bundle, TestGemm, Option<Resources>)> {
     let flag = Path::new("--mma");
     let accumulator = args
         .accumulator
@@ -75,12 +80,12 @@ fn mma_bundle(args: &RtlArgs, shape: &str) -> Result<(Bundle, TestGemm)> {
     )?;
     let gemm = test_gemm(args, mma::default_test(&design));
     mma::check_sequence(&design, std::slice::from_ref(&gemm), flag)?;
-    Ok((mma::emit_sequence(&design, &[gemm]), gemm))
+    Ok((mma::emit_sequence(&design, &[gemm]), gemm, None))
 }
 
 /// Emits the design's RTL and testbench into `--out`; with `--run`, checks them.
 pub fn run(args: &RtlArgs) -> Result<i32> {
-    let (bundle, gemm) = match (&args.arch, &args.mma) {
+    let (bundle, gemm, model) = match (&args.arch, &args.mma) {
         (Some(file), _) => systolic_bundle(args, file)?,
         (None, Some(shape)) => mma_bundle(args, shape)?,
         (None, None) => unreachable!("clap requires --arch or --mma"),
@@ -107,10 +112,21 @@ pub fn run(args: &RtlArgs) -> Result<i32> {
         c.fill_drain_cycles,
         c.total_cycles
     );
+    if let Some(m) = model {
+        println!("model     {} (FPGA resource model)", describe(&m));
+    }
     if !args.run {
         return Ok(exit::OK);
     }
     check(&bundle, &args.out, args.synth)
+}
+
+/// `LUT, FF, DSP, BRAM36, CARRY4` counts on one line.
+fn describe(r: &Resources) -> String {
+    format!(
+        "{:.0} LUT, {:.0} FF, {:.0} DSP48E1, {} BRAM36, {:.0} CARRY4",
+        r.lut, r.ff, r.dsp, r.bram, r.carry
+    )
 }
 
 /// Lints, simulates and (with `synth`) synthesizes the bundle written in `dir`; prints one

@@ -503,7 +503,8 @@ pub struct SynthReport {
     pub modules: Vec<SynthModule>,
     /// The whole design, instances expanded.
     pub total_cells_by_type: std::collections::BTreeMap<String, u64>,
-    /// One line: DSPs, block RAMs, LUTs and flip-flops of the whole design.
+    /// One line: LUTs, flip-flops, DSPs, block RAMs (36-Kb units) and CARRY4s of the whole
+    /// design, counted as [`resources::Resources::from_cells`] does.
     pub summary: String,
 }
 
@@ -540,15 +541,10 @@ impl Bundle {
             source,
         })?;
         let (modules, total) = parse_yosys_stat(&stat);
-        let count = |pred: &dyn Fn(&str) -> bool| -> u64 {
-            total.iter().filter(|(k, _)| pred(k)).map(|(_, v)| v).sum()
-        };
+        let r = resources::Resources::from_cells(&total);
         let summary = format!(
-            "{} DSP48E1, {} block RAMs, {} LUTs, {} flip-flops",
-            count(&|k| k.starts_with("DSP48")),
-            count(&|k| k.starts_with("RAMB")),
-            count(&|k| k.starts_with("LUT")),
-            count(&|k| k.starts_with("FD")),
+            "{:.0} LUT, {:.0} FF, {:.0} DSP48E1, {} BRAM36, {:.0} CARRY4",
+            r.lut, r.ff, r.dsp, r.bram, r.carry
         );
         let report = SynthReport {
             file: "synth.json".into(),
