@@ -123,7 +123,12 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct RtlArgs {
     /// Accelerator: a TOML file (`[arch.systolic]`, integer precision) or a SCALE-Sim `.cfg`.
-    #[arg(long, value_name = "FILE", required_unless_present = "mma", conflicts_with = "mma")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "mma",
+        conflicts_with = "mma"
+    )]
     pub arch: Option<PathBuf>,
     /// Instead of --arch: a tensor-core style MMA unit of M x N dot-product trees over K
     /// (one M x N x K matrix-multiply-accumulate per cycle), e.g. 4x4x8.

@@ -197,11 +197,12 @@ fn least_squares(x: &[[f64; 3]], y: &[f64]) -> [f64; 3] {
             .max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs()))
             .unwrap();
         a.swap(col, pivot);
-        for r in 0..3 {
+        let pivot_row = a[col];
+        for (r, row) in a.iter_mut().enumerate() {
             if r != col {
-                let f = a[r][col] / a[col][col];
-                for k in col..4 {
-                    a[r][k] -= f * a[col][k];
+                let f = row[col] / pivot_row[col];
+                for (v, p) in row.iter_mut().zip(pivot_row).skip(col) {
+                    *v -= f * p;
                 }
             }
         }

@@ -35,10 +35,7 @@ fn precision(text: &str, flag: &str) -> Result<Precision, InputError> {
 }
 
 /// The systolic design point of `--arch`, its bundle and the resource model's estimate.
-fn systolic_bundle(
-    args: &RtlArgs,
-    file: &Path,
-) -> Result<(Bundle, TestGemm, Option<Resources>)> {
+fn systolic_bundle(args: &RtlArgs, file: &Path) -> Result<(Bundle, TestGemm, Option<Resources>)> {
     let arch = ArchFile::load(file)?;
     // The model's own range checks first, so both report the same keys.
     arch.build(file, Mode::Fast)?;

@@ -184,7 +184,11 @@ fn emit_rtl(
         checks.len(),
         out.join("rtl").display()
     );
-    Ok(if failed == 0 { exit::OK } else { exit::CHECK_FAILED })
+    Ok(if failed == 0 {
+        exit::OK
+    } else {
+        exit::CHECK_FAILED
+    })
 }
 
 /// Budget checkpoints for comparisons: 100, 300, 1000, 3000... up to the budget, and the
