@@ -194,25 +194,12 @@ fn check_validates_sweep_files() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("quickstart.toml  (sweep)"));
 }
 
-/// Whether the HDL tools are here; without them, skip (or fail under CI).
-fn hdl_tools_or_skip(test: &str) -> bool {
-    let missing: Vec<&str> = ["verilator", "iverilog", "vvp", "yosys"]
-        .into_iter()
-        .filter(|t| !accel_dse::rtl::tool_available(t))
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{test}: {} not installed and CI is set", missing.join(", "));
-    }
-    eprintln!("{test}: skipped: {} not installed", missing.join(", "));
-    false
-}
-
 #[test]
 fn sweep_rtl_emits_checks_and_synthesizes_the_front() {
-    if !hdl_tools_or_skip("sweep_rtl_emits_checks_and_synthesizes_the_front") {
+    if !accel_dse::rtl::tools_or_skip(
+        "sweep_rtl_emits_checks_and_synthesizes_the_front",
+        &["verilator", "iverilog", "vvp", "yosys"],
+    ) {
         return;
     }
     // Two small int8 WS designs: more rows are faster and larger, so both are on the front.

@@ -19,18 +19,7 @@ use accel_sim::{Dataflow, Precision, SystolicConfig};
 
 /// Whether the simulation tools are here; without them, skip (or fail under CI).
 fn tools_or_skip(test: &str) -> bool {
-    let missing: Vec<&str> = ["verilator", "iverilog", "vvp"]
-        .into_iter()
-        .filter(|t| !rtl::tool_available(t))
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{test}: {} not installed and CI is set", missing.join(", "));
-    }
-    eprintln!("{test}: skipped: {} not installed", missing.join(", "));
-    false
+    rtl::tools_or_skip(test, &["verilator", "iverilog", "vvp"])
 }
 
 fn config(r: u32, c: u32, df: Dataflow, precision: Precision) -> SystolicConfig {
@@ -466,14 +455,7 @@ fn lint_reports_a_planted_warning() {
 #[test]
 fn synthesizes_the_pe_once_into_a_dsp_and_the_buffers_into_block_ram() {
     let test = "synth_ws_4x4";
-    if !tools_or_skip(test) {
-        return;
-    }
-    if !rtl::tool_available("yosys") {
-        if std::env::var_os("CI").is_some() {
-            panic!("{test}: yosys not installed and CI is set");
-        }
-        eprintln!("{test}: skipped: yosys not installed");
+    if !rtl::tools_or_skip(test, &["verilator", "iverilog", "vvp", "yosys"]) {
         return;
     }
     let cfg = config(4, 4, Dataflow::Ws, Precision::Int8);

@@ -9,6 +9,8 @@
 
 use std::fmt::Write as _;
 
+use accel_sim::InputError;
+
 use super::{Bundle, CycleContract, EmittedFile, TestGemm, DIM_BITS};
 
 const TB: &str = include_str!("templates/tb.v");
@@ -133,6 +135,25 @@ impl Operands {
             .collect();
         Operands { a, b, c }
     }
+}
+
+/// Checks that every test GEMM's `m`, `n`, `k` fits the top's dimension inputs
+/// (`1..=2^DIM_BITS - 1`); `file` is named in the error.
+pub(super) fn check_dims(gs: &[TestGemm], file: &std::path::Path) -> Result<(), InputError> {
+    let dim_max = (1u64 << DIM_BITS) - 1;
+    for g in gs {
+        for (name, v) in [("m", g.m), ("n", g.n), ("k", g.k)] {
+            if !(1..=dim_max).contains(&v) {
+                return Err(InputError::OutOfRange {
+                    file: file.to_path_buf(),
+                    key: format!("test GEMM {name}"),
+                    value: v.to_string(),
+                    allowed: format!("1..={dim_max}"),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `mat[i][j]`, or 0 outside the matrix (the padding of partial tiles).

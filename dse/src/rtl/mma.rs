@@ -19,7 +19,9 @@ use std::path::Path;
 use accel_sim::{InputError, Precision};
 use serde::Serialize;
 
-use super::bench::{at, bits_for, fill, hex_word, wrap_comment, Interface, Operands, TestWords};
+use super::bench::{
+    at, bits_for, check_dims, fill, hex_word, wrap_comment, Interface, Operands, TestWords,
+};
 use super::{Bundle, CycleContract, TestGemm, DIM_BITS};
 
 const SRAM: &str = include_str!("templates/sram_1r1w.v");
@@ -44,7 +46,7 @@ pub struct MmaDesign {
     /// Tile depth `K`: products per dot-product tree.
     pub k: u32,
     /// Operand precision.
-    #[serde(serialize_with = "ser_precision")]
+    #[serde(serialize_with = "super::ser_precision")]
     pub precision: Precision,
     /// Operand bits.
     pub operand_bits: u32,
@@ -52,10 +54,6 @@ pub struct MmaDesign {
     pub accumulator_bits: u32,
     /// Words of each buffer (A tiles, B tiles, output tiles).
     pub buffer_words: u64,
-}
-
-fn ser_precision<S: serde::Serializer>(p: &Precision, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(p.name())
 }
 
 /// Parses `MxNxK`, e.g. `4x4x8`; `source` (e.g. `--mma`) is named in the error.
@@ -246,19 +244,9 @@ pub fn default_test(d: &MmaDesign) -> TestGemm {
 /// Checks that the GEMMs `gs` fit `d`'s buffers (each at its own addresses) and dimension
 /// inputs; `file` is named in the error.
 pub fn check_sequence(d: &MmaDesign, gs: &[TestGemm], file: &Path) -> Result<(), InputError> {
-    let dim_max = (1u64 << DIM_BITS) - 1;
+    check_dims(gs, file)?;
     let mut used = [0u64; 3];
     for g in gs {
-        for (name, v) in [("m", g.m), ("n", g.n), ("k", g.k)] {
-            if !(1..=dim_max).contains(&v) {
-                return Err(InputError::OutOfRange {
-                    file: file.to_path_buf(),
-                    key: format!("test GEMM {name}"),
-                    value: v.to_string(),
-                    allowed: format!("1..={dim_max}"),
-                });
-            }
-        }
         let (mt, nt, kt) = d.tiles(g);
         used[0] += mt * kt;
         used[1] += nt * kt;
@@ -326,40 +314,32 @@ fn vectors(d: &MmaDesign, g: &TestGemm) -> TestWords {
         north: Vec::new(),
         expected: Vec::new(),
     };
+    // One word per tile: `lanes` (row, column) pairs of the tile, read from `mat` at the
+    // tile's offset.
+    let word = |mat: &[Vec<i64>], (rows, cols): (usize, usize), (r0, c0): (usize, usize), bits| {
+        let lanes: Vec<i64> = (0..rows)
+            .flat_map(|r| (0..cols).map(move |c| (r, c)))
+            .map(|(r, c)| at(mat, r0 + r, c0 + c))
+            .collect();
+        hex_word(lanes.into_iter(), bits)
+    };
+    // B tiles are stored transposed (lane c*K + x), so that each column is contiguous.
+    let bt: Vec<Vec<i64>> = (0..g.n as usize)
+        .map(|j| (0..g.k as usize).map(|x| b[x][j]).collect())
+        .collect();
     for i in 0..mt {
         for s in 0..kt {
-            let lanes = (0..m).flat_map(|r| (0..k).map(move |x| (r, x)));
-            v.west.push(hex_word(
-                lanes
-                    .map(|(r, x)| at(&a, i * m + r, s * k + x))
-                    .collect::<Vec<_>>()
-                    .into_iter(),
-                w,
-            ));
+            v.west.push(word(&a, (m, k), (i * m, s * k), w));
         }
     }
     for j in 0..nt {
         for s in 0..kt {
-            let lanes = (0..n).flat_map(|cc| (0..k).map(move |x| (cc, x)));
-            v.north.push(hex_word(
-                lanes
-                    .map(|(cc, x)| at(&b, s * k + x, j * n + cc))
-                    .collect::<Vec<_>>()
-                    .into_iter(),
-                w,
-            ));
+            v.north.push(word(&bt, (n, k), (j * n, s * k), w));
         }
     }
     for i in 0..mt {
         for j in 0..nt {
-            let lanes = (0..m).flat_map(|r| (0..n).map(move |cc| (r, cc)));
-            v.expected.push(hex_word(
-                lanes
-                    .map(|(r, cc)| at(&c, i * m + r, j * n + cc))
-                    .collect::<Vec<_>>()
-                    .into_iter(),
-                acc,
-            ));
+            v.expected.push(word(&c, (m, n), (i * m, j * n), acc));
         }
     }
     v

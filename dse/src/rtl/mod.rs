@@ -95,7 +95,7 @@ fn ser_dataflow<S: serde::Serializer>(d: &Dataflow, s: S) -> Result<S::Ok, S::Er
     s.serialize_str(d.name())
 }
 
-fn ser_precision<S: serde::Serializer>(p: &Precision, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn ser_precision<S: serde::Serializer>(p: &Precision, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(p.name())
 }
 
@@ -660,6 +660,26 @@ pub fn tool_available(tool: &str) -> bool {
             p.is_file()
         })
     })
+}
+
+/// For tests that run the HDL tools: whether every one of `tools` is on `PATH`. A test
+/// without them should report itself skipped (this prints that, naming `test`) and pass,
+/// except under CI: with the environment variable `CI` set, a missing tool panics, so CI
+/// cannot skip the checks.
+pub fn tools_or_skip(test: &str, tools: &[&str]) -> bool {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|t| !tool_available(t))
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: {} not installed and CI is set", missing.join(", "));
+    }
+    eprintln!("{test}: skipped: {} not installed", missing.join(", "));
+    false
 }
 
 fn require(tool: &'static str, package: &'static str) -> Result<(), RtlError> {

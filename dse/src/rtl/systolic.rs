@@ -15,7 +15,9 @@
 //! stationary tile holds ifmap values, the west stream carries filter columns, and the
 //! output buffer holds the result transposed (see the top's header comment).
 
-use super::bench::{at, bits_for, fill, hex_word, wrap_comment, Interface, Operands, TestWords};
+use super::bench::{
+    at, bits_for, check_dims, fill, hex_word, wrap_comment, Interface, Operands, TestWords,
+};
 use super::{cycle_contract, fill_drain_terms, Bundle, CycleContract, Design, TestGemm, DIM_BITS};
 use accel_sim::arch::systolic::mapping::FoldPlan;
 use accel_sim::{Dataflow, InputError};
@@ -69,19 +71,7 @@ pub fn check_sequence(
     gs: &[TestGemm],
     file: &std::path::Path,
 ) -> Result<(), InputError> {
-    let dim_max = (1u64 << DIM_BITS) - 1;
-    for g in gs {
-        for (name, v) in [("m", g.m), ("n", g.n), ("k", g.k)] {
-            if !(1..=dim_max).contains(&v) {
-                return Err(InputError::OutOfRange {
-                    file: file.to_path_buf(),
-                    key: format!("test GEMM {name}"),
-                    value: v.to_string(),
-                    allowed: format!("1..={dim_max}"),
-                });
-            }
-        }
-    }
+    check_dims(gs, file)?;
     let ls: Vec<Layout> = gs.iter().map(|g| layout(d, g)).collect();
     let sum = |f: fn(&Layout) -> u64| ls.iter().map(f).sum::<u64>();
     let (west_key, north_key) = match d.dataflow {
