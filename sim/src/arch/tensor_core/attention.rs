@@ -54,7 +54,12 @@ fn shape(a: &Attention) -> Shape {
 }
 
 /// Ideal roofline: MACs at the tensor-core peak, Q, K, V and O moved once.
-pub fn roofline(machine: &Machine, a: &Attention, operand_bytes: f64, macs_per_sm_clock: f64) -> Cost {
+pub fn roofline(
+    machine: &Machine,
+    a: &Attention,
+    operand_bytes: f64,
+    macs_per_sm_clock: f64,
+) -> Cost {
     let s = shape(a);
     let compute_s = s.macs / (macs_per_sm_clock * machine.sms as f64 * machine.clock_hz);
     let bytes = (s.read_values + s.write_values) * operand_bytes;
@@ -93,9 +98,7 @@ pub fn tiled(
     let split = if blocks >= machine.sms {
         1
     } else {
-        (machine.sms / blocks)
-            .min(s.kv_eff / MIN_KV_SPLIT)
-            .max(1)
+        (machine.sms / blocks).min(s.kv_eff / MIN_KV_SPLIT).max(1)
     };
     let ctas = blocks * split;
     let kv_cta = s.kv_eff.div_ceil(split) as f64;
@@ -166,7 +169,12 @@ mod tests {
         let kv = 8.0 * 32.0 * 4096.0 * 128.0 * 2.0 * 2.0;
         assert!((c.dram_read_bytes - kv).abs() / kv < 0.001);
         let bound = c.dram_read_bytes / (2039e9 * 0.88);
-        assert!(c.time_s >= bound && c.time_s < 1.05 * bound, "{} vs {}", c.time_s, bound);
+        assert!(
+            c.time_s >= bound && c.time_s < 1.05 * bound,
+            "{} vs {}",
+            c.time_s,
+            bound
+        );
     }
 
     #[test]

@@ -122,7 +122,12 @@ mod tests {
     #[test]
     fn tiled_is_never_faster_than_the_roofline() {
         let m = a100_machine(1.0, 1.0);
-        for (a, b, k) in [(64, 12288, 12288), (8192, 512, 512), (4096, 4096, 4096), (1, 4096, 4096)] {
+        for (a, b, k) in [
+            (64, 12288, 12288),
+            (8192, 512, 512),
+            (4096, 4096, 4096),
+            (1, 4096, 4096),
+        ] {
             let p = fp16(a, b, k);
             assert!(tiled(&m, &p, 0.0).time_s >= roofline(&m, &p).time_s * 0.999);
         }

@@ -126,14 +126,26 @@ impl TensorCore {
     pub fn build(name: String, c: &TensorCoreConfig, file: &Path) -> Result<Self, InputError> {
         let key = |k: &str| format!("arch.tensor_core.{k}");
         check_range(file, &key("sm_count"), c.sm_count, 1, 1024)?;
-        check_range(file, &key("tensor_cores_per_sm"), c.tensor_cores_per_sm, 1, 64)?;
+        check_range(
+            file,
+            &key("tensor_cores_per_sm"),
+            c.tensor_cores_per_sm,
+            1,
+            64,
+        )?;
         for (k, v) in [("mma_m", c.mma_m), ("mma_n", c.mma_n), ("mma_k", c.mma_k)] {
             check_range(file, &key(k), v, 1, 256)?;
         }
         let mut any = false;
         for (k, v) in c.mma_macs_per_clock.entries() {
             if let Some(v) = v {
-                check_range(file, &key(&format!("mma_macs_per_clock.{k}")), v, 1, 1 << 20)?;
+                check_range(
+                    file,
+                    &key(&format!("mma_macs_per_clock.{k}")),
+                    v,
+                    1,
+                    1 << 20,
+                )?;
                 any = true;
             }
         }
@@ -146,20 +158,74 @@ impl TensorCore {
             });
         }
         check_range(file, &key("clock_mhz"), c.clock_mhz, 1.0, 10_000.0)?;
-        check_range(file, &key("shared_memory_kib_per_sm"), c.shared_memory_kib_per_sm, 1.0, 65_536.0)?;
-        check_range(file, &key("shared_memory_bytes_per_clock"), c.shared_memory_bytes_per_clock, 1, 65_536)?;
-        check_range(file, &key("registers_kib_per_sm"), c.registers_kib_per_sm, 1.0, 65_536.0)?;
+        check_range(
+            file,
+            &key("shared_memory_kib_per_sm"),
+            c.shared_memory_kib_per_sm,
+            1.0,
+            65_536.0,
+        )?;
+        check_range(
+            file,
+            &key("shared_memory_bytes_per_clock"),
+            c.shared_memory_bytes_per_clock,
+            1,
+            65_536,
+        )?;
+        check_range(
+            file,
+            &key("registers_kib_per_sm"),
+            c.registers_kib_per_sm,
+            1.0,
+            65_536.0,
+        )?;
         check_range(file, &key("l2_mib"), c.l2_mib, 0.001, 65_536.0)?;
-        check_range(file, &key("l2_bandwidth_gbps"), c.l2_bandwidth_gbps, 0.001, 1e7)?;
-        check_range(file, &key("dram_bandwidth_gbps"), c.dram_bandwidth_gbps, 0.001, 1e7)?;
-        check_range(file, &key("dram_capacity_gib"), c.dram_capacity_gib, 0.001, 1e6)?;
-        check_range(file, &key("memory_latency_ns"), c.memory_latency_ns, 0.0, 1e6)?;
+        check_range(
+            file,
+            &key("l2_bandwidth_gbps"),
+            c.l2_bandwidth_gbps,
+            0.001,
+            1e7,
+        )?;
+        check_range(
+            file,
+            &key("dram_bandwidth_gbps"),
+            c.dram_bandwidth_gbps,
+            0.001,
+            1e7,
+        )?;
+        check_range(
+            file,
+            &key("dram_capacity_gib"),
+            c.dram_capacity_gib,
+            0.001,
+            1e6,
+        )?;
+        check_range(
+            file,
+            &key("memory_latency_ns"),
+            c.memory_latency_ns,
+            0.0,
+            1e6,
+        )?;
         check_range(file, &key("kernel_launch_us"), c.kernel_launch_us, 0.0, 1e6)?;
-        check_range(file, &key("vector_lanes_per_sm"), c.vector_lanes_per_sm, 1, 65_536)?;
+        check_range(
+            file,
+            &key("vector_lanes_per_sm"),
+            c.vector_lanes_per_sm,
+            1,
+            65_536,
+        )?;
         check_range(file, &key("pipeline_stages"), c.pipeline_stages, 2, 8)?;
         check_range(file, &key("link_count"), c.link_count, 0, 1024)?;
         if c.link_count > 0 {
-            check_range(file, &key("link_bandwidth_gbps"), c.link_bandwidth_gbps, 0.001, 1e7)?;
+            check_range(
+                file,
+                &key("link_bandwidth_gbps"),
+                c.link_bandwidth_gbps,
+                0.001,
+                1e7,
+            )?;
         }
         check_range(file, &key("link_latency_us"), c.link_latency_us, 0.0, 1e6)?;
         check_range(file, &key("mma_efficiency"), c.mma_efficiency, 0.05, 1.0)?;
@@ -216,7 +282,11 @@ impl TensorCore {
             l2_bytes: c.l2_mib * MIB,
             l2_bytes_per_s: c.l2_bandwidth_gbps * 1e9,
             dram_bytes_per_s: c.dram_bandwidth_gbps * 1e9 * eff(c.dram_efficiency),
-            memory_latency_s: if ideal { 0.0 } else { c.memory_latency_ns * 1e-9 },
+            memory_latency_s: if ideal {
+                0.0
+            } else {
+                c.memory_latency_ns * 1e-9
+            },
             mma_efficiency: eff(c.mma_efficiency),
             vector_lanes_per_sm: f64::from(c.vector_lanes_per_sm),
             vector_ops_per_s: f64::from(c.vector_lanes_per_sm) * f64::from(c.sm_count) * clock_hz,
