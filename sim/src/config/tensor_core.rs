@@ -211,8 +211,9 @@ pub struct TensorCoreConfig {
     /// Technology node for energy and area tables, nm.
     #[serde(default = "default_node_nm")]
     pub tech_node_nm: u32,
-    /// Die area in mm², when published; the area report then adds the part the tables do
-    /// not model as `other`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub die_area_mm2: Option<f64>,
+    /// Area the tables do not model (I/O, PHYs, NVLink, control, the SMs' other logic), mm²,
+    /// reported as `other`; presets set it to the published die area minus the modelled
+    /// components, so the total matches the die and still moves when a sweep resizes them.
+    #[serde(default)]
+    pub uncore_area_mm2: f64,
 }

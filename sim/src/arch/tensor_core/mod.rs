@@ -230,9 +230,7 @@ impl TensorCore {
         check_range(file, &key("link_latency_us"), c.link_latency_us, 0.0, 1e6)?;
         check_range(file, &key("mma_efficiency"), c.mma_efficiency, 0.05, 1.0)?;
         check_range(file, &key("dram_efficiency"), c.dram_efficiency, 0.05, 1.0)?;
-        if let Some(die) = c.die_area_mm2 {
-            check_range(file, &key("die_area_mm2"), die, 0.01, 1e5)?;
-        }
+        check_range(file, &key("uncore_area_mm2"), c.uncore_area_mm2, 0.0, 1e5)?;
         if c.mma_rate(c.precision).is_none() {
             return Err(InputError::OutOfRange {
                 file: file.to_path_buf(),
@@ -475,8 +473,8 @@ impl Accelerator for TensorCore {
     }
 
     /// Components from the node's tables (tensor cores as PEs at the default precision,
-    /// shared memory, register files and L2 as SRAM, FP32 vector lanes); with a published
-    /// `die_area_mm2`, the rest of the die (I/O, PHYs, control, NVLink) as `other`.
+    /// shared memory, register files and L2 as SRAM, FP32 vector lanes), plus
+    /// `uncore_area_mm2` as `other`.
     fn area(&self) -> AreaBreakdown {
         let c = &self.config;
         let t = &self.tech;
@@ -501,9 +499,8 @@ impl Accelerator for TensorCore {
                 sms * f64::from(c.vector_lanes_per_sm) * t.vector_lane_area_mm2(Precision::Fp32),
             ),
         ];
-        if let Some(die) = c.die_area_mm2 {
-            let modelled: f64 = components.iter().map(|(_, a)| a).sum();
-            components.push(("other".to_string(), (die - modelled).max(0.0)));
+        if c.uncore_area_mm2 > 0.0 {
+            components.push(("other".to_string(), c.uncore_area_mm2));
         }
         AreaBreakdown { components }
     }

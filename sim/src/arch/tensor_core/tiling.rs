@@ -211,8 +211,11 @@ fn dram_reads(machine: &Machine, p: &GemmProblem, tile: &Tile, tiles_m: u64, til
 pub fn best_plan(machine: &Machine, p: &GemmProblem) -> Option<TilePlan> {
     let tk = stage_k(p.operand_bytes);
     let mut best: Option<TilePlan> = None;
-    for &tm in TILE_EDGES.iter().rev() {
-        for &tn in TILE_EDGES.iter().rev() {
+    // A tile edge more than twice the matrix edge only adds padding to a smaller tile's
+    // work: skip it (decode GEMMs with m = 1 then try only 64-row tiles).
+    let useful = |edge: u64, extent: u64| edge == TILE_EDGES[0] || extent > edge / 2;
+    for &tm in TILE_EDGES.iter().rev().filter(|&&e| useful(e, p.m)) {
+        for &tn in TILE_EDGES.iter().rev().filter(|&&e| useful(e, p.n)) {
             let tile = Tile {
                 m: tm,
                 n: tn,
