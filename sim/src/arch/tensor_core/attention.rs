@@ -197,9 +197,17 @@ mod tests {
         let causal = tiled(&m, &attention(1, 4096, 4096, true), 2.0, 1024.0, 16, 0.0);
         let ratio = causal.time_s / full.time_s;
         assert!((0.45..0.56).contains(&ratio), "{ratio}");
-        // Prefill of the full square reaches 60-80 % of peak, as FA2 does on A100
-        // (Dao 2024, Fig. 4: 180-225 of 312 TFLOPS at head_dim 128).
+        // The full square reaches 50-73 % of the peak, the range FlashAttention-2 reports on
+        // A100 (Dao, ICLR 2024, abstract).
         let flops = 2.0 * full.macs / full.time_s;
-        assert!((0.6..0.8).contains(&(flops / 312e12)), "{}", flops / 312e12);
+        println!(
+            "attention prefill at {:.1} % of peak",
+            100.0 * flops / 312e12
+        );
+        assert!(
+            (0.5..0.73).contains(&(flops / 312e12)),
+            "{}",
+            flops / 312e12
+        );
     }
 }
