@@ -617,4 +617,90 @@ pub(crate) mod tests {
         assert_eq!(s.dram.write_bytes, 32 << 20);
         assert_eq!(tc.memory_capacity_bytes(), Some(80 << 30));
     }
+
+    fn preset(name: &str) -> (std::path::PathBuf, crate::config::ArchFile) {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../configs/accelerators")
+            .join(name);
+        let arch = crate::config::ArchFile::load(&file).unwrap();
+        (file, arch)
+    }
+
+    #[test]
+    fn presets_build_with_their_datasheet_peaks() {
+        // Dense fp16 peak = 2 x SMs x TCs x MACs/clock x clock: A100 312, H100 989.4,
+        // RTX 4090 165.2 TFLOPS (whitepapers).
+        for (name, tflops, gib) in [
+            ("a100_sxm_80gb.toml", 312.0, 80),
+            ("h100_sxm.toml", 989.4, 80),
+            ("rtx_4090.toml", 165.2, 24),
+        ] {
+            let (file, arch) = preset(name);
+            let acc = arch.build(&file, crate::config::Mode::Fast).unwrap();
+            let peak = 2.0 * acc.mac_units() as f64 * acc.clock_mhz() * 1e6 / 1e12;
+            assert!((peak / tflops - 1.0).abs() < 0.001, "{name}: {peak}");
+            assert_eq!(acc.memory_capacity_bytes(), Some(gib << 30));
+        }
+    }
+
+    #[test]
+    fn rejects_bad_keys_naming_them() {
+        let (file, arch) = preset("a100_sxm_80gb.toml");
+        let crate::config::ArchConfig::TensorCore(base) = &arch.arch else {
+            panic!("tensor_core preset");
+        };
+        let mut c = base.clone();
+        c.sm_count = 0;
+        let e = TensorCore::build("t".into(), &c, &file)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("arch.tensor_core.sm_count") && e.contains("1..=1024"),
+            "{e}"
+        );
+        // fp8 has no rate on Ampere: the error lists what is supported.
+        let mut c = base.clone();
+        c.precision = Precision::Fp8;
+        let e = TensorCore::build("t".into(), &c, &file)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("arch.tensor_core.precision") && e.contains("fp16, bf16"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unsupported_layer_precision_and_missing_links_are_errors() {
+        let (file, arch) = preset("rtx_4090.toml");
+        let acc = arch.build(&file, crate::config::Mode::Fast).unwrap();
+        let all_reduce = Layer {
+            name: "ar".into(),
+            op: Op::AllReduce(crate::workload::AllReduce {
+                batch: 1,
+                elements: 4096,
+                devices: 2,
+            }),
+            count: 1,
+            precision: None,
+        };
+        let e = acc.simulate_layer(&all_reduce).unwrap_err().to_string();
+        assert!(e.contains("link_count = 0"), "{e}");
+        let (file, arch) = preset("a100_sxm_80gb.toml");
+        let acc = arch.build(&file, crate::config::Mode::Fast).unwrap();
+        let fp8 = Layer {
+            precision: Some(Precision::Fp8),
+            name: "g".into(),
+            op: Op::Gemm(crate::workload::Gemm {
+                batch: 1,
+                groups: 1,
+                m: 64,
+                n: 64,
+                k: 64,
+            }),
+            count: 1,
+        };
+        let e = acc.simulate_layer(&fp8).unwrap_err().to_string();
+        assert!(e.contains("precision fp8") && e.contains("int4"), "{e}");
+    }
 }
