@@ -1,5 +1,6 @@
 //! The accelerator models behind one interface.
 
+pub mod pim;
 pub mod systolic;
 
 use rayon::prelude::*;

@@ -14,6 +14,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::arch::pim::dram::DramPim;
+use crate::arch::pim::PimConfig;
 use crate::arch::systolic::SystolicArray;
 use crate::arch::Accelerator;
 use crate::error::InputError;
@@ -36,6 +38,8 @@ pub struct ArchFile {
 pub enum ArchConfig {
     /// A 2-D systolic array of MAC PEs with three SRAM buffers.
     Systolic(SystolicConfig),
+    /// Processing in memory: `[arch.pim.dram]`.
+    Pim(crate::arch::pim::PimConfig),
 }
 
 /// How closely to simulate.
@@ -190,6 +194,7 @@ impl ArchFile {
         let name = self.name.clone().unwrap_or_else(|| "accelerator".into());
         match &self.arch {
             ArchConfig::Systolic(c) => Ok(Box::new(SystolicArray::build(name, c, file, mode)?)),
+            ArchConfig::Pim(PimConfig::Dram(c)) => Ok(Box::new(DramPim::build(name, c, file)?)),
         }
     }
 }
