@@ -42,6 +42,7 @@ pub enum Placement {
     /// One PU per bank (SK hynix AiM; AttAcc_bank).
     PerBank,
     /// One PU shared by two banks, fed by one of them per command (Samsung HBM-PIM).
+    #[serde(rename = "per_2_banks")]
     Per2Banks,
     /// One PU per bank group, fed by one bank of the group per command (AttAcc_BG).
     PerBankGroup,
@@ -97,9 +98,13 @@ pub struct TimingConfig {
     /// Spacing of all-bank column (MAC) commands, cycles: the power limit on all-bank
     /// operation (AttAcc's nCCDAB); at least `tccd_l_ck`.
     pub all_bank_ccd_ck: u32,
-    /// Four-activate window, ns: at most 4 banks activated per window; an all-bank ACT that
-    /// opens n banks uses n/4 windows.
+    /// Four-activate window, ns: at most 4 banks activated per window.
     pub tfaw_ns: f64,
+    /// Whether an all-bank ACT opening n banks counts as n activations against tFAW (n/4
+    /// windows); false where the device exempts all-bank ACTs or folds the power limit into
+    /// `all_bank_ccd_ck`.
+    #[serde(default = "yes")]
+    pub all_bank_act_in_tfaw: bool,
     /// All-bank refresh duration, ns.
     pub trfc_ns: f64,
     /// Refresh interval, ns.
@@ -166,6 +171,10 @@ impl Default for EnergyConfig {
             io_pj_per_bit: fgdram_interposer(),
         }
     }
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn one() -> u32 {

@@ -17,7 +17,7 @@
 //! loop allocates nothing; its cost is one step per command, and [`simulate`] runs at most
 //! [`COMMAND_BUDGET`] of them, scaling the rest from the simulated units (all alike).
 
-use super::mapping::Plan;
+use super::mapping::{LoopOrder, Plan};
 use super::timing::Timing;
 
 /// Most commands simulated per job; longer jobs simulate whole units up to this and scale.
@@ -149,6 +149,19 @@ impl<'a> Engine<'a> {
         self.columns_left -= 1;
     }
 
+    fn bus_commands(&mut self, n: u64) {
+        (0..n).for_each(|_| self.bus_command());
+    }
+
+    fn macs(&mut self, n: u64) {
+        (0..n).for_each(|_| self.mac());
+    }
+
+    /// A new block of weights (another tile or chunk) starts in a fresh row.
+    fn new_block(&mut self) {
+        self.columns_left = 0;
+    }
+
     /// Moves the stream to the next row: the next bank if it was opened ahead, else an ACT
     /// now; then opens the following bank's next row ahead (ping-pong).
     fn next_row(&mut self) {
@@ -182,23 +195,36 @@ impl<'a> Engine<'a> {
 
 /// Runs `plan` (one pseudo-channel; all run in parallel) and returns the whole job's timing.
 pub fn simulate(plan: &Plan, t: &Timing, banks_per_pu: u64, columns_per_row: u64) -> EngineResult {
-    let per_unit = plan.chunks * (plan.write_commands + plan.mac_commands) + plan.read_commands;
+    let per_unit = plan.writes_per_unit()
+        + plan.macs_per_unit()
+        + plan.readouts_per_unit() * plan.read_commands;
     if per_unit == 0 || plan.units == 0 {
         return EngineResult::default();
     }
     let simulated_units = plan.units.min((COMMAND_BUDGET / per_unit).max(1));
     let mut e = Engine::new(t, banks_per_pu, columns_per_row);
     for _ in 0..simulated_units {
-        for _ in 0..plan.chunks {
-            for _ in 0..plan.write_commands {
-                e.bus_command();
+        match plan.order {
+            LoopOrder::TileOuter => {
+                for _ in 0..plan.tiles {
+                    for _ in 0..plan.chunks {
+                        e.bus_commands(plan.write_commands);
+                        e.new_block();
+                        e.macs(plan.mac_commands);
+                    }
+                    e.bus_commands(plan.read_commands);
+                }
             }
-            for _ in 0..plan.mac_commands {
-                e.mac();
+            LoopOrder::ChunkOuter => {
+                for _ in 0..plan.chunks {
+                    e.bus_commands(plan.write_commands);
+                    for _ in 0..plan.tiles {
+                        e.new_block();
+                        e.macs(plan.mac_commands);
+                        e.bus_commands(plan.read_commands);
+                    }
+                }
             }
-        }
-        for _ in 0..plan.read_commands {
-            e.bus_command();
         }
     }
     // The last command ends one command slot after it issues.

@@ -15,10 +15,14 @@
 //!   its GRF_A per output tile in the same way).
 //! - Inputs arrive in chunks that fit the global buffer; each chunk costs `write_commands`
 //!   broadcast writes (tCCD_S apart), then `mac_commands` all-bank MAC commands.
-//! - After each tile, every PU's results are read out over the pseudo-channel bus.
+//! - Results are read out over the pseudo-channel bus. The mapper picks the loop order with
+//!   fewer bus commands: *tile outer* (each tile runs over all chunks, the input is
+//!   re-broadcast per tile, finished results are read once) or *chunk outer* (each chunk is
+//!   broadcast once and serves every tile, partial sums are read per chunk and reduced by the
+//!   vector unit), the latter suiting PUs with few accumulators such as AiM's.
 //!
-//! One (pass, tile) is a *unit*; all units are alike, which lets the engine simulate a few
-//! and scale (see [`super::engine`]).
+//! One pass over the batch is a *unit*; all units are alike, which lets the engine simulate
+//! a few and scale (see [`super::engine`]).
 
 use super::timing::{Geometry, Timing};
 
@@ -49,6 +53,15 @@ impl GemvJob {
     }
 }
 
+/// Loop nesting of output tiles and input chunks within a pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopOrder {
+    /// For each tile: for each chunk: write, MACs; then read the tile's results.
+    TileOuter,
+    /// For each chunk: write; for each tile: MACs, read the tile's partial sums.
+    ChunkOuter,
+}
+
 /// How a job is laid out and the command counts of one unit, per pseudo-channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Plan {
@@ -72,10 +85,14 @@ pub struct Plan {
     pub write_commands: u64,
     /// All-bank MAC commands per chunk.
     pub mac_commands: u64,
-    /// Read commands per unit (results of every PU of the pseudo-channel).
+    /// Read commands per read-out of one tile (results of every PU of the pseudo-channel).
     pub read_commands: u64,
-    /// Units: passes over the batch times output tiles.
+    /// Output tiles per PU.
+    pub tiles: u64,
+    /// Units: passes over the batch.
     pub units: u64,
+    /// Loop nesting within a unit.
+    pub order: LoopOrder,
     /// PU compute per MAC command, PU cycles.
     pub pu_cycles_per_command: u64,
 }
@@ -130,6 +147,13 @@ impl Plan {
         let mac_commands = (outputs_per_tile * chunk_elems).div_ceil(per_column);
         let read_commands =
             g.pus_per_pch * bytes(outputs_per_tile * b_pass).div_ceil(g.column_bytes);
+        let tile_outer = tiles * (chunks * write_commands + read_commands);
+        let chunk_outer = chunks * (write_commands + tiles * read_commands);
+        let order = if chunk_outer < tile_outer {
+            LoopOrder::ChunkOuter
+        } else {
+            LoopOrder::TileOuter
+        };
         Plan {
             k_slices,
             n_pu,
@@ -142,55 +166,95 @@ impl Plan {
             write_commands,
             mac_commands,
             read_commands,
-            units: passes * tiles,
+            tiles,
+            units: passes,
+            order,
             pu_cycles_per_command: (per_column * b_pass).div_ceil(lanes),
         }
     }
 
-    /// MAC commands of the whole job (each moves one column into every PU).
-    pub fn total_mac_commands(&self) -> u64 {
-        self.units * self.chunks * self.mac_commands
+    /// Broadcast write commands per unit.
+    pub fn writes_per_unit(&self) -> u64 {
+        match self.order {
+            LoopOrder::TileOuter => self.tiles * self.chunks * self.write_commands,
+            LoopOrder::ChunkOuter => self.chunks * self.write_commands,
+        }
     }
 
-    /// Rows each PU activates over the whole job.
+    /// Read-outs of a tile per unit.
+    pub fn readouts_per_unit(&self) -> u64 {
+        match self.order {
+            LoopOrder::TileOuter => self.tiles,
+            LoopOrder::ChunkOuter => self.tiles * self.chunks,
+        }
+    }
+
+    /// MAC commands per unit.
+    pub fn macs_per_unit(&self) -> u64 {
+        self.tiles * self.chunks * self.mac_commands
+    }
+
+    /// MAC commands of the whole job (each moves one column into every PU).
+    pub fn total_mac_commands(&self) -> u64 {
+        self.units * self.macs_per_unit()
+    }
+
+    /// Rows each PU activates over the whole job (each tile-chunk block starts a row).
     pub fn rows_per_pu(&self, g: &Geometry) -> u64 {
-        self.units * (self.chunks * self.mac_commands).div_ceil(g.columns_per_row)
+        self.units * self.tiles * self.chunks * self.mac_commands.div_ceil(g.columns_per_row)
     }
 
     /// Bytes broadcast into each pseudo-channel over the whole job.
     pub fn input_bytes_per_pch(&self, g: &Geometry) -> u64 {
-        self.units * self.chunks * self.write_commands * g.column_bytes
+        self.units * self.writes_per_unit() * g.column_bytes
     }
 
     /// Bytes read out of each pseudo-channel over the whole job.
     pub fn output_bytes_per_pch(&self, g: &Geometry) -> u64 {
-        self.units * self.read_commands * g.column_bytes
+        self.units * self.readouts_per_unit() * self.read_commands * g.column_bytes
+    }
+
+    /// Partial sums per output the vector unit must add (beyond the first), per output
+    /// value: K-slices and, in chunk-outer order, chunks.
+    pub fn partials_per_output(&self) -> u64 {
+        let chunks = match self.order {
+            LoopOrder::TileOuter => 1,
+            LoopOrder::ChunkOuter => self.chunks,
+        };
+        self.k_slices * chunks - 1
     }
 
     /// Closed-form time of the job in tCK, the cross-check of the event-driven engine: per
     /// unit, writes at tCCD_S, MACs at the MAC interval, reads at tCCD_S, plus the row
     /// switches the PU cannot hide; refresh adds tRFC (and the precharge and re-activation
-    /// around it) every tREFI.
+    /// around it) for every tREFI elapsed.
     ///
     /// A PU fed by one bank (per bank) pays tRP + tRCD at every row switch (and waits out
     /// tRAS if a row streams faster than that); a PU fed by two or more banks activates the
-    /// next bank while streaming the current one (ping-pong), exposing only what the ACT
-    /// rate limit adds beyond one row's streaming time.
+    /// next bank while streaming the current one (ping-pong). Either way a row switch costs
+    /// at least what the all-bank ACT rate limit adds beyond one row's streaming time.
     pub fn closed_form_ck(&self, g: &Geometry, t: &Timing, banks_per_pu: u64) -> f64 {
-        let macs_per_unit = self.chunks * self.mac_commands;
-        let rows_per_unit = macs_per_unit.div_ceil(g.columns_per_row) as f64;
         let stream = (g.columns_per_row * t.mac_interval) as f64;
+        // ACTs are at least the ACT interval apart whatever the banks do.
+        let rate_limit = (t.act_interval as f64 - stream).max(0.0);
         let switch = if banks_per_pu == 1 {
-            (t.rp + t.rcd) as f64 + (t.ras as f64 - stream).max(0.0)
+            ((t.rp + t.rcd) as f64 + (t.ras as f64 - stream).max(0.0)).max(rate_limit)
         } else {
-            (t.act_interval as f64 - stream).max(0.0)
+            rate_limit
         };
-        let unit = (self.chunks * self.write_commands * t.ccd_s) as f64
-            + (macs_per_unit * t.mac_interval) as f64
-            + (self.read_commands * t.ccd_s) as f64
-            + (rows_per_unit - 1.0).max(0.0) * switch;
+        // Blocks of MACs (one per tile and chunk) each start a fresh row.
+        let blocks = (self.tiles * self.chunks) as f64;
+        let rows_per_block = self.mac_commands.div_ceil(g.columns_per_row) as f64;
+        let row_switches = blocks * rows_per_block - 1.0;
+        let unit = ((self.writes_per_unit() + self.readouts_per_unit() * self.read_commands)
+            * t.ccd_s) as f64
+            + (self.macs_per_unit() * t.mac_interval) as f64
+            + row_switches.max(0.0) * switch;
         let busy = t.rcd as f64 + self.units as f64 * unit;
-        busy * (1.0 + (t.rfc + t.rp + t.rcd) as f64 / t.refi as f64)
+        // A refresh falls due every tREFI of elapsed time, each costing its tRFC plus the
+        // precharge before and the re-activation after.
+        let refresh = (t.rfc + t.rp + t.rcd) as f64;
+        busy + (busy / t.refi as f64).floor() * refresh
     }
 }
 
@@ -251,12 +315,37 @@ mod tests {
         job.batch = 8;
         let p = Plan::new(&job, &hbm2_like(), 16, 16, 128, 256);
         assert_eq!((p.b_pass, p.units, p.pu_cycles_per_command), (4, 2, 4));
+        assert_eq!(p.order, LoopOrder::TileOuter);
     }
 
     #[test]
     fn too_many_rows_for_the_accumulators_make_tiles() {
         // 32000 x 4096 (a vocabulary projection): 250 rows per PU, 128 per tile: 2 tiles.
         let p = Plan::new(&gemv(32_000, 4096), &hbm2_like(), 16, 16, 128, 256);
-        assert_eq!((p.n_pu, p.outputs_per_tile, p.units), (250, 128, 2));
+        assert_eq!((p.n_pu, p.outputs_per_tile, p.tiles), (250, 128, 2));
+        // Tile outer: 2 x (32 x 8 writes + 16 reads) = 544 bus commands; chunk outer:
+        // 32 x (8 + 2 x 16) = 1280: the tile-outer order wins.
+        assert_eq!(p.order, LoopOrder::TileOuter);
+    }
+
+    #[test]
+    fn one_accumulator_broadcasts_each_chunk_once() {
+        // AiM-like: 32 PUs (2 channels x 16), 1 accumulator, 2 KB buffer of bf16.
+        // 4096 x 4096: 128 rows per PU = 128 tiles; 1024-value chunks: 4 chunks of 64 writes.
+        // Tile outer: 128 x (4 x 64 + 16) = 34816; chunk outer: 4 x (64 + 128 x 16) = 8448.
+        let g = Geometry {
+            pseudo_channels: 2,
+            banks_per_pch: 16,
+            pus_per_pch: 16,
+            banks_per_pu: 1,
+            columns_per_row: 64,
+            column_bytes: 32,
+            row_bytes: 2048,
+        };
+        let p = Plan::new(&gemv(4096, 4096), &g, 16, 16, 1, 2048);
+        assert_eq!((p.tiles, p.chunks, p.write_commands), (128, 4, 64));
+        assert_eq!(p.order, LoopOrder::ChunkOuter);
+        assert_eq!(p.writes_per_unit() + p.readouts_per_unit() * p.read_commands, 8448);
+        assert_eq!(p.partials_per_output(), 3);
     }
 }

@@ -61,6 +61,8 @@ pub struct GemvResult {
     pub mac_ck: f64,
     /// Rows activated per PU.
     pub activations: f64,
+    /// Refreshes during the job.
+    pub refreshes: f64,
 }
 
 impl DramPim {
@@ -173,6 +175,7 @@ impl DramPim {
             closed_form_ck: plan.closed_form_ck(g, &t, g.banks_per_pu),
             mac_ck: r.mac_cycles,
             activations: r.activations,
+            refreshes: r.refreshes,
         }
     }
 
@@ -347,9 +350,7 @@ impl Accelerator for DramPim {
                 * self
                     .tech
                     .sram_pj_per_byte(f64::from(self.config.global_buffer_bytes) / 1024.0);
-            if plan.k_slices > 1 {
-                reduce_adds += (plan.k_slices - 1) * job.groups * job.n * job.batch;
-            }
+            reduce_adds += plan.partials_per_output() * job.groups * job.n * job.batch;
         }
         let mut vectors: Vec<VectorJob> = vector.into_iter().collect();
         if reduce_adds > 0 {

@@ -15,7 +15,7 @@ pub struct Timing {
     pub ccd_s: u64,
     /// Spacing of all-bank MAC commands: max(tCCD_L, power limit, PU compute per command).
     pub mac_interval: u64,
-    /// Spacing of all-bank ACTs: a four-activate window per 4 banks opened.
+    /// Spacing of all-bank ACTs: a four-activate window per 4 banks opened (0 if exempt).
     pub act_interval: u64,
     /// Refresh duration.
     pub rfc: u64,
@@ -23,9 +23,10 @@ pub struct Timing {
     pub refi: u64,
 }
 
-/// Cycles covering `ns` at a `tck_ns` clock (a small tolerance absorbs rounding of tCK).
+/// Cycles covering `ns` at a `tck_ns` clock (a thousandth of a cycle of tolerance absorbs
+/// tCK written with four decimals, 0.8333 for 1.2 GHz).
 pub fn ns_to_ck(ns: f64, tck_ns: f64) -> u64 {
-    (ns / tck_ns - 1e-6).ceil().max(0.0) as u64
+    (ns / tck_ns - 1e-3).ceil().max(0.0) as u64
 }
 
 /// The organisation the mapping and the engine need.
@@ -81,7 +82,11 @@ impl Timing {
         let t = &c.timing;
         let ck = |ns| ns_to_ck(ns, t.tck_ns);
         // An all-bank ACT opens one bank per PU; tFAW allows 4 activations per window.
-        let act_interval = (ck(t.tfaw_ns) * g.pus_per_pch).div_ceil(4);
+        let act_interval = if t.all_bank_act_in_tfaw {
+            (ck(t.tfaw_ns) * g.pus_per_pch).div_ceil(4)
+        } else {
+            0
+        };
         Timing {
             rcd: ck(t.trcd_ns),
             rp: ck(t.trp_ns),
