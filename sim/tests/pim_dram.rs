@@ -44,7 +44,11 @@ fn hbm2_pim_peak_is_1_2_tflops_per_stack() {
     // 16 pseudo-channels x 8 PCUs x 16 lanes x 2 FLOP x 300 MHz = 1.2288 TFLOPS.
     let pim = preset("hbm2_pim");
     assert_eq!(pim.pus(), 128);
-    assert!(close(pim.peak_flops(), 1.2e12, 0.05), "{}", pim.peak_flops());
+    assert!(
+        close(pim.peak_flops(), 1.2e12, 0.05),
+        "{}",
+        pim.peak_flops()
+    );
 }
 
 #[test]
@@ -53,7 +57,11 @@ fn gddr6_aim_peak_is_about_1_tflops_per_chip() {
     // 32 banks x 16 BF16 multipliers x 2 FLOP x 1 GHz = 1.024 TFLOPS.
     let pim = preset("gddr6_aim");
     assert_eq!(pim.pus(), 32);
-    assert!(close(pim.peak_flops(), 1.0e12, 0.05), "{}", pim.peak_flops());
+    assert!(
+        close(pim.peak_flops(), 1.0e12, 0.05),
+        "{}",
+        pim.peak_flops()
+    );
 }
 
 #[test]
@@ -76,7 +84,10 @@ fn internal_over_external_bandwidth_is_4x_for_hbm_pim_and_16x_for_aim() {
     let hbm3 = preset("hbm3_pim");
     assert!(close(hbm3.external_bandwidth(), 665.6e9, 0.01));
     let ratio = hbm3.internal_bandwidth() / hbm3.external_bandwidth();
-    assert!(close(ratio, 32.0 * 2.0 / 6.0, 0.02), "HBM3-PIM ratio {ratio}");
+    assert!(
+        close(ratio, 32.0 * 2.0 / 6.0, 0.02),
+        "HBM3-PIM ratio {ratio}"
+    );
 }
 
 /// Speedup of the PIM over an ideal host that streams the matrix over the device's external
@@ -162,7 +173,11 @@ fn refresh_happens_every_trefi() {
     let t = pim.timing(&r.plan);
     let expected = r.engine_ck / t.refi as f64;
     assert!(expected > 10.0, "{expected}");
-    assert!((r.refreshes - expected).abs() <= 1.0, "{} vs {expected}", r.refreshes);
+    assert!(
+        (r.refreshes - expected).abs() <= 1.0,
+        "{} vs {expected}",
+        r.refreshes
+    );
 }
 
 #[test]
@@ -236,12 +251,18 @@ fn rejects_bad_keys_naming_file_key_and_allowed_values() {
         .err()
         .unwrap()
         .to_string();
-    assert!(err.contains("bad.toml") && err.contains("arch.pim.dram.pu.lanes"), "{err}");
+    assert!(
+        err.contains("bad.toml") && err.contains("arch.pim.dram.pu.lanes"),
+        "{err}"
+    );
     assert!(err.contains("1..=1024"), "{err}");
     let bad = text.replace("\"per_2_banks\"", "\"per_3_banks\"");
     let err = ArchFile::parse(Path::new("bad.toml"), &bad)
         .err()
         .unwrap()
         .to_string();
-    assert!(err.contains("per_bank_group") && err.contains("per_2_banks"), "{err}");
+    assert!(
+        err.contains("per_bank_group") && err.contains("per_2_banks"),
+        "{err}"
+    );
 }

@@ -29,9 +29,10 @@ impl PathEnergy {
     /// Segments for PUs at `placement` from the configured per-bit figures.
     pub fn new(e: &EnergyConfig, placement: Placement) -> Self {
         let (to_pu, pu_to_global_io) = match placement {
-            Placement::PerBank | Placement::Per2Banks => {
-                (e.cell_pj_per_bit, e.column_pj_per_bit + e.global_io_pj_per_bit)
-            }
+            Placement::PerBank | Placement::Per2Banks => (
+                e.cell_pj_per_bit,
+                e.column_pj_per_bit + e.global_io_pj_per_bit,
+            ),
             Placement::PerBankGroup => (
                 e.cell_pj_per_bit + e.column_pj_per_bit,
                 e.global_io_pj_per_bit,

@@ -9,7 +9,8 @@
 //! - all-bank MAC: the MAC interval apart (tCCD_L, the all-bank power limit, PU compute),
 //!   tRCD after its bank's ACT;
 //! - ACT: tRP after the bank's PRE, and the all-bank ACT rate (tFAW per 4 banks opened);
-//! - PRE: tRAS after the bank's ACT;
+//! - PRE: tRAS after the bank's ACT, and a tCCD_S slot after its last column (standing in
+//!   for tRTP);
 //! - refresh: every tREFI all banks close (PRE after tRAS, tRP) and the bus stalls tRFC.
 //!
 //! A PU fed by several banks streams one while the next is activated (ping-pong); HBM's
@@ -235,5 +236,75 @@ pub fn simulate(plan: &Plan, t: &Timing, banks_per_pu: u64, columns_per_row: u64
         mac_cycles: (plan.total_mac_commands() * t.mac_interval) as f64,
         activations: e.activations as f64 * scale,
         refreshes: e.refreshes as f64 * scale,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timing() -> Timing {
+        Timing {
+            rcd: 3,
+            rp: 3,
+            ras: 8,
+            ccd_s: 2,
+            mac_interval: 4,
+            act_interval: 0,
+            rfc: 50,
+            refi: 1000,
+        }
+    }
+
+    fn plan(write_commands: u64, mac_commands: u64, chunks: u64) -> Plan {
+        Plan {
+            k_slices: 1,
+            n_pu: 1,
+            k_pu: 16,
+            outputs_per_tile: 1,
+            b_pass: 1,
+            distinct_inputs: 1,
+            chunk_elems: 16,
+            chunks,
+            write_commands,
+            mac_commands,
+            read_commands: 0,
+            tiles: 1,
+            units: 1,
+            order: LoopOrder::TileOuter,
+            pu_cycles_per_command: 1,
+        }
+    }
+
+    #[test]
+    fn one_row_by_hand() {
+        // Write at 0 (bus free at 2); ACT at 2; MACs at 2 + tRCD = 5 and 5 + 4 = 9; the last
+        // command slot ends at 9 + tCCD_S = 11.
+        let r = simulate(&plan(1, 2, 1), &timing(), 1, 32);
+        assert_eq!(r.cycles, 11.0);
+        assert_eq!(r.activations, 1.0);
+    }
+
+    #[test]
+    fn single_bank_row_switch_pays_ras_rp_rcd() {
+        // 2-column rows, 4 MACs on one bank: ACT 0, MACs 3, 7; PRE at max(7 + tCCD_S, 0 +
+        // tRAS) = 9, ACT at 9 + tRP = 12, MACs 15, 19; end 21.
+        let r = simulate(&plan(0, 4, 1), &timing(), 1, 2);
+        assert_eq!(r.cycles, 21.0);
+        // Two banks: the second row was opened ahead at 0 (ACT rate unlimited): MACs 3, 7,
+        // 11, 15 back to back; end 17.
+        let r = simulate(&plan(0, 4, 1), &timing(), 2, 2);
+        assert_eq!(r.cycles, 17.0);
+    }
+
+    #[test]
+    fn refresh_stalls_the_bus_for_trfc() {
+        // 600 MACs at 4 cycles = 2400 cycles of streaming in one open row crosses tREFI twice.
+        // Each refresh starts when the bus frees (tCCD_S after a MAC, 2 cycles before the next
+        // MAC's slot), precharges (tRP 3), refreshes (tRFC 50) and re-activates (tRCD 3): it
+        // delays the stream by 3 + 50 + 3 - 2 = 54. 3 + 599 x 4 + 2 + 2 x 54 = 2509.
+        let r = simulate(&plan(0, 600, 1), &timing(), 1, 10_000);
+        assert_eq!(r.refreshes, 2.0);
+        assert_eq!(r.cycles, 2509.0);
     }
 }

@@ -345,7 +345,10 @@ mod tests {
         let p = Plan::new(&gemv(4096, 4096), &g, 16, 16, 1, 2048);
         assert_eq!((p.tiles, p.chunks, p.write_commands), (128, 4, 64));
         assert_eq!(p.order, LoopOrder::ChunkOuter);
-        assert_eq!(p.writes_per_unit() + p.readouts_per_unit() * p.read_commands, 8448);
+        assert_eq!(
+            p.writes_per_unit() + p.readouts_per_unit() * p.read_commands,
+            8448
+        );
         assert_eq!(p.partials_per_output(), 3);
     }
 }
