@@ -1,5 +1,6 @@
 //! The accelerator models behind one interface.
 
+pub mod pim;
 pub mod systolic;
 pub mod tensor_core;
 

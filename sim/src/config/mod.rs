@@ -15,6 +15,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::arch::pim::dram::DramPim;
+use crate::arch::pim::PimConfig;
 use crate::arch::systolic::SystolicArray;
 use crate::arch::tensor_core::TensorCore;
 use crate::arch::Accelerator;
@@ -42,6 +44,8 @@ pub enum ArchConfig {
     Systolic(SystolicConfig),
     /// A GPU-like device: SMs with tensor cores, shared memory, L2, HBM and links.
     TensorCore(TensorCoreConfig),
+    /// Processing in memory: `[arch.pim.dram]`.
+    Pim(crate::arch::pim::PimConfig),
 }
 
 /// How closely to simulate.
@@ -197,6 +201,7 @@ impl ArchFile {
         match &self.arch {
             ArchConfig::Systolic(c) => Ok(Box::new(SystolicArray::build(name, c, file, mode)?)),
             ArchConfig::TensorCore(c) => Ok(Box::new(TensorCore::build(name, c, file)?)),
+            ArchConfig::Pim(PimConfig::Dram(c)) => Ok(Box::new(DramPim::build(name, c, file)?)),
         }
     }
 }
