@@ -36,6 +36,8 @@ pub struct ArchFile {
 pub enum ArchConfig {
     /// A 2-D systolic array of MAC PEs with three SRAM buffers.
     Systolic(SystolicConfig),
+    /// Processing in memory: `[arch.pim.reram]` (analog crossbars) or `[arch.pim.dram]`.
+    Pim(crate::arch::pim::PimConfig),
 }
 
 /// How closely to simulate.
@@ -190,6 +192,9 @@ impl ArchFile {
         let name = self.name.clone().unwrap_or_else(|| "accelerator".into());
         match &self.arch {
             ArchConfig::Systolic(c) => Ok(Box::new(SystolicArray::build(name, c, file, mode)?)),
+            ArchConfig::Pim(crate::arch::pim::PimConfig::Reram(c)) => Ok(Box::new(
+                crate::arch::pim::reram::ReramChip::build(name, c, file)?,
+            )),
         }
     }
 }
