@@ -71,7 +71,8 @@ pub struct AnalogMap {
     pub columns: u64,
     /// Weight cells programmed (`groups * k * columns`).
     pub cells: u64,
-    /// MVMs to run (`m * groups`; every group's crossbars work in parallel).
+    /// MVMs each group's crossbars run (`m`; the groups, on their own crossbars, run in
+    /// parallel).
     pub mvms: u64,
     /// Input steps per MVM: `ceil(input_bits / dac_bits)`.
     pub input_steps: u64,
@@ -110,6 +111,7 @@ impl AnalogMap {
         let full = g.k / geo.rows;
         let rest = g.k % geo.rows;
         let phases_all_groups = full * rows_in(geo.rows) + if rest > 0 { rows_in(rest) } else { 0 };
+        // Event counts cover every group.
         let mvms = g.m * g.groups;
         // Merging: each output sums row_groups * slices * sign partial sums (n-1 adds per
         // n terms), plus one subtraction of the offset correction.
@@ -121,7 +123,7 @@ impl AnalogMap {
             col_groups,
             columns,
             cells: g.groups * g.k * columns,
-            mvms,
+            mvms: g.m,
             input_steps,
             row_phases,
             cycles_per_mvm: input_steps * row_phases * geo.cols_per_adc * geo.adc_cycles,
