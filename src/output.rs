@@ -208,7 +208,10 @@ fn table(arch: &ArchFile, workload: &str, s: &RunStats, extra: &[(String, f64)])
         parts.join(", ")
     );
     if !extra.is_empty() {
-        let parts: Vec<String> = extra.iter().map(|(k, v)| format!("{k} {}", si(*v))).collect();
+        let parts: Vec<String> = extra
+            .iter()
+            .map(|(k, v)| format!("{k} {}", si(*v)))
+            .collect();
         let _ = writeln!(out, "model: {}", parts.join(", "));
     }
     out

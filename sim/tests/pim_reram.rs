@@ -6,7 +6,7 @@ use std::path::Path;
 use accel_sim::arch::pim::reram::{ReramChip, ReramConfig, WeightOverflow};
 use accel_sim::arch::pim::PimConfig;
 use accel_sim::workload::shipped;
-use accel_sim::{Accelerator, ArchConfig, ArchFile, Mode};
+use accel_sim::{ArchConfig, ArchFile, Mode};
 
 fn preset() -> ReramConfig {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -41,10 +41,17 @@ fn unknown_key_and_bad_enum_are_rejected_with_allowed_values() {
     )
     .unwrap();
     let bad = text.replace("signed_weights = \"offset\"", "signed_weights = \"twos\"");
-    let msg = ArchFile::parse(Path::new("x.toml"), &bad).unwrap_err().to_string();
-    assert!(msg.contains("offset") && msg.contains("differential"), "{msg}");
+    let msg = ArchFile::parse(Path::new("x.toml"), &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("offset") && msg.contains("differential"),
+        "{msg}"
+    );
     let bad = text.replace("adc_bits = 4", "adc_bitz = 4");
-    let msg = ArchFile::parse(Path::new("x.toml"), &bad).unwrap_err().to_string();
+    let msg = ArchFile::parse(Path::new("x.toml"), &bad)
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("adc_bitz"), "{msg}");
 }
 
@@ -127,7 +134,9 @@ fn attention_runs_on_the_digital_unit() {
     let proj = stats.layers.iter().find(|l| l.kind == "gemm").unwrap();
     assert!(proj.energy.mac_pj > 0.0);
     let extra = model.extra_metrics(&w).unwrap();
-    assert!(extra.iter().any(|(k, v)| k == "accuracy_proxy" && *v > 0.0 && *v <= 1.0));
+    assert!(extra
+        .iter()
+        .any(|(k, v)| k == "accuracy_proxy" && *v > 0.0 && *v <= 1.0));
 }
 
 #[test]
@@ -136,7 +145,10 @@ fn every_shipped_model_runs_on_the_preset() {
     for name in shipped::NAMES {
         let w = shipped::load(name).unwrap();
         let run = chip(&c).run(&w).unwrap();
-        assert!(run.stats.cycles > 0 && run.energy.total_pj() > 0.0, "{name}");
+        assert!(
+            run.stats.cycles > 0 && run.energy.total_pj() > 0.0,
+            "{name}"
+        );
         assert!(run.plan.fits, "{name}");
     }
 }

@@ -64,7 +64,10 @@ fn ours(r: &NeuroSim) -> (f64, f64, f64) {
 
 fn check(name: &str, ours: f64, theirs: f64) {
     let err = (ours - theirs) / theirs;
-    eprintln!("{name}: ours {ours:.3}, NeuroSim {theirs:.3}, {:+.1} %", 100.0 * err);
+    eprintln!(
+        "{name}: ours {ours:.3}, NeuroSim {theirs:.3}, {:+.1} %",
+        100.0 * err
+    );
     assert!(err.abs() <= TOLERANCE, "{name}: {ours} vs {theirs}");
 }
 

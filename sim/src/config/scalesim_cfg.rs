@@ -306,6 +306,7 @@ mod tests {
     fn systolic(arch: &ArchFile) -> &SystolicConfig {
         match &arch.arch {
             ArchConfig::Systolic(c) => c,
+            other => panic!("a .cfg file gives a systolic array, not {other:?}"),
         }
     }
 

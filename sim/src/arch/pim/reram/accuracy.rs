@@ -12,7 +12,13 @@
 //! exact). It ranks designs; it is not a network accuracy.
 
 /// Probability that one column sum fits in the ADC.
-pub fn fit_probability(rows: u64, cell_bits: u32, dac_bits: u32, adc_bits: u32, density: f64) -> f64 {
+pub fn fit_probability(
+    rows: u64,
+    cell_bits: u32,
+    dac_bits: u32,
+    adc_bits: u32,
+    density: f64,
+) -> f64 {
     let levels = 2f64.powi(cell_bits as i32);
     let full_scale = rows as f64 * (levels - 1.0) * (2f64.powi(dac_bits as i32) - 1.0);
     let top = 2f64.powi(adc_bits as i32) - 1.0;
@@ -41,7 +47,8 @@ fn normal_cdf(z: f64) -> f64 {
     let t = 1.0 / (1.0 + 0.327_591_1 * x);
     let poly = t
         * (0.254_829_592
-            + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
     let erf = 1.0 - poly * (-x * x).exp();
     if z >= 0.0 {
         0.5 * (1.0 + erf)

@@ -251,7 +251,13 @@ impl ReramConfig {
             0.0,
             1.0,
         )?;
-        check_range(file, &k("bus_bits_per_cycle"), self.bus_bits_per_cycle, 1, 1 << 20)?;
+        check_range(
+            file,
+            &k("bus_bits_per_cycle"),
+            self.bus_bits_per_cycle,
+            1,
+            1 << 20,
+        )?;
         check_range(
             file,
             &k("digital_ops_per_cycle"),
@@ -259,7 +265,13 @@ impl ReramConfig {
             1,
             1 << 20,
         )?;
-        check_range(file, &k("write_ns_per_row"), self.write_ns_per_row, 0.0, 1e9)?;
+        check_range(
+            file,
+            &k("write_ns_per_row"),
+            self.write_ns_per_row,
+            0.0,
+            1e9,
+        )?;
         for (name, v) in [
             ("adc_fom_fj_per_step", self.adc_fom_fj_per_step),
             ("adc_area_um2_per_level", self.adc_area_um2_per_level),
@@ -268,7 +280,10 @@ impl ReramConfig {
             ("shift_add_energy_pj", self.shift_add_energy_pj),
             ("shift_add_area_um2", self.shift_add_area_um2),
             ("adder_energy_pj", self.adder_energy_pj),
-            ("adder_tree_area_um2_per_pe", self.adder_tree_area_um2_per_pe),
+            (
+                "adder_tree_area_um2_per_pe",
+                self.adder_tree_area_um2_per_pe,
+            ),
             ("buffer_energy_pj_per_bit", self.buffer_energy_pj_per_bit),
             ("buffer_area_um2_per_tile", self.buffer_area_um2_per_tile),
             ("bus_energy_pj_per_bit", self.bus_energy_pj_per_bit),

@@ -150,7 +150,10 @@ pub fn area_mm2(c: &ReramConfig, geo: &Geometry, tiles: u64) -> Vec<(String, f64
             "crossbar_arrays".into(),
             cells * c.cell_area_f2 * feature_um * feature_um * um2,
         ),
-        ("adcs".into(), adcs * adc_levels * c.adc_area_um2_per_level * um2),
+        (
+            "adcs".into(),
+            adcs * adc_levels * c.adc_area_um2_per_level * um2,
+        ),
         (
             "dacs_wordline_drivers".into(),
             xbars * geo.rows as f64 * dac_levels * c.dac_area_um2 * um2,

@@ -172,9 +172,8 @@ impl LayerWork {
         }
         if let Some(v) = lowered.vector {
             work.digital_ops += v.ops();
-            work.io_bits += v.elements
-                * (v.bytes_in_per_element + v.bytes_out_per_element)
-                * u64::from(ibits);
+            work.io_bits +=
+                v.elements * (v.bytes_in_per_element + v.bytes_out_per_element) * u64::from(ibits);
         }
         work
     }

@@ -140,7 +140,12 @@ impl ReramChip {
             .zip(&works)
             .map(|(l, w)| l.count * w.digital_ops.div_ceil(digital_per_cycle))
             .sum();
-        let batch = workload.layers.iter().map(|l| batch_of(&l.op)).max().unwrap_or(1);
+        let batch = workload
+            .layers
+            .iter()
+            .map(|l| batch_of(&l.op))
+            .max()
+            .unwrap_or(1);
         let program = self.cycles_of_ns(self.geo.rows as f64 * c.write_ns_per_row);
         let cells_per_tile = per_tile * self.geo.rows * self.geo.cols;
         let plan = pipeline::plan(
@@ -330,11 +335,18 @@ impl Accelerator for ReramChip {
             ),
             ("tiles".to_string(), run.plan.chip_tiles as f64),
             ("weight_tiles".to_string(), run.plan.weight_tiles as f64),
-            ("weights_fit".to_string(), f64::from(u8::from(run.plan.fits))),
+            (
+                "weights_fit".to_string(),
+                f64::from(u8::from(run.plan.fits)),
+            ),
             ("reprogram_rounds".to_string(), run.plan.rounds as f64),
             (
                 "adc_energy_share".to_string(),
-                if total > 0.0 { run.energy.adc_pj / total } else { 0.0 },
+                if total > 0.0 {
+                    run.energy.adc_pj / total
+                } else {
+                    0.0
+                },
             ),
         ];
         for (name, pj) in run.energy.named() {

@@ -82,12 +82,11 @@ pub fn plan(
     let mut copies = vec![1u64; stages.len()];
     if weight_tiles <= chip {
         let mut spare = chip - weight_tiles;
-        while replicate {
+        while replicate && spare > 0 {
             // The slowest layer that has weights and more MVMs than copies.
             let slowest = (0..stages.len())
                 .filter(|&i| {
-                    stages[i].tiles > 0
-                        && stages[i].work.analog.iter().any(|a| a.mvms > copies[i])
+                    stages[i].tiles > 0 && stages[i].work.analog.iter().any(|a| a.mvms > copies[i])
                 })
                 .max_by_key(|&i| stages[i].cycles(copies[i]));
             let Some(i) = slowest else { break };
@@ -146,7 +145,10 @@ pub fn plan(
             tiles_written += s.tiles;
             if s.tiles > chip {
                 // Chunks of a too-large layer, each a round of its own doing all the MVMs.
-                rounds.extend(std::iter::repeat_n((chip, t, t), s.tiles.div_ceil(chip) as usize));
+                rounds.extend(std::iter::repeat_n(
+                    (chip, t, t),
+                    s.tiles.div_ceil(chip) as usize,
+                ));
                 continue;
             }
             if open.0 + s.tiles > chip {
@@ -208,10 +210,9 @@ mod tests {
 
     #[test]
     fn period_is_the_slowest_stage_and_spares_copy_it() {
-        // Stages of 1024 x 64 and 256 x 64 cycles; 2 spare tiles buy one copy of the first
-        // (1 tile): 512 x 64 = 32768 < ... then the first again is 32768 vs second 16384 ->
-        // a second copy needs a third spare tile it lacks only if spare < 1; here spare = 2
-        // gives copies [3, 1]: ceil(1024/3) * 64 = 21888.
+        // Stages of 1024 x 64 and 256 x 64 cycles on 4 tiles, 2 spare: the first is slowest
+        // (65536), a copy halves it to 32768, still slowest, a second copy gives
+        // ceil(1024 / 3) x 64 = 21888; no spare left: copies [3, 1].
         let s = [stage(1, 1024, 64), stage(1, 256, 64)];
         let p = plan(&s, 0, Some(4), 1, true, true, 0, 1).unwrap();
         assert_eq!(p.copies, vec![3, 1]);
