@@ -32,14 +32,14 @@ fn layer_json(l: &LayerStats) -> Value {
 }
 
 /// The whole result as one JSON object.
-pub fn json(arch: &ArchFile, workload: &str, s: &RunStats) -> Value {
+pub fn json(arch: &ArchFile, workload: &str, s: &RunStats, extra: &[(String, f64)]) -> Value {
     let area: serde_json::Map<String, Value> = s
         .area
         .components
         .iter()
         .map(|(k, v)| (k.clone(), json!(v)))
         .collect();
-    json!({
+    let mut out = json!({
         "arch": arch,
         "workload": workload,
         "layers": s.layers.iter().map(layer_json).collect::<Vec<_>>(),
@@ -55,7 +55,15 @@ pub fn json(arch: &ArchFile, workload: &str, s: &RunStats) -> Value {
             "energy_breakdown_pj": s.energy,
             "area_breakdown_mm2": area,
         }
-    })
+    });
+    // Model-specific figures (e.g. the ReRAM model's accuracy proxy), only where a model has
+    // them, so other models' output is unchanged.
+    if !extra.is_empty() {
+        let m: serde_json::Map<String, Value> =
+            extra.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        out["total"]["model_metrics"] = Value::Object(m);
+    }
+    out
 }
 
 const CSV_HEADER: [&str; 14] = [
@@ -129,7 +137,7 @@ fn si(v: f64) -> String {
     format!("{scaled:.3}{prefix}")
 }
 
-fn table(arch: &ArchFile, workload: &str, s: &RunStats) -> String {
+fn table(arch: &ArchFile, workload: &str, s: &RunStats, extra: &[(String, f64)]) -> String {
     let mut out = String::new();
     let name = arch.name.as_deref().unwrap_or("accelerator");
     let _ = writeln!(out, "{workload} on {name}");
@@ -199,6 +207,13 @@ fn table(arch: &ArchFile, workload: &str, s: &RunStats) -> String {
         s.area.total_mm2(),
         parts.join(", ")
     );
+    if !extra.is_empty() {
+        let parts: Vec<String> = extra
+            .iter()
+            .map(|(k, v)| format!("{k} {}", si(*v)))
+            .collect();
+        let _ = writeln!(out, "model: {}", parts.join(", "));
+    }
     out
 }
 
@@ -210,11 +225,18 @@ fn truncate(s: &str, n: usize) -> &str {
 }
 
 /// Renders `stats` in `format`.
-pub fn render(format: Format, arch: &ArchFile, workload: &str, stats: &RunStats) -> Result<String> {
+/// `extra` holds the model's own figures ([`accel_sim::Accelerator::extra_metrics`]).
+pub fn render(
+    format: Format,
+    arch: &ArchFile,
+    workload: &str,
+    stats: &RunStats,
+    extra: &[(String, f64)],
+) -> Result<String> {
     Ok(match format {
-        Format::Table => table(arch, workload, stats),
+        Format::Table => table(arch, workload, stats, extra),
         Format::Csv => csv(stats, stats_clock_hz(stats))?,
-        Format::Json => format!("{:#}\n", json(arch, workload, stats)),
+        Format::Json => format!("{:#}\n", json(arch, workload, stats, extra)),
     })
 }
 

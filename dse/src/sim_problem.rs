@@ -28,6 +28,11 @@ pub const METRICS: &[(&str, &str)] = &[
         "MAC utilisation, MAC-weighted over the workloads",
     ),
     ("macs", "multiply-accumulates (aggregated)"),
+    (
+        "accuracy_proxy",
+        "model's accuracy proxy, 0..1, maximise (ReRAM: share of column sums the ADC \
+         resolves without clipping; 1 for digital models), MAC-weighted over the workloads",
+    ),
 ];
 
 /// Names of [`METRICS`], comma separated, for error messages.
@@ -122,11 +127,23 @@ impl SimProblem {
         let acc = arch
             .build(Path::new("design point"), Mode::Fast)
             .map_err(|e| e.to_string())?;
-        let area = acc.area().total_mm2();
+        // A model may size itself to the workload (the ReRAM chip without `tiles`): take the
+        // largest run's area.
+        let mut area = acc.area().total_mm2();
         let (mut lat, mut energy, mut cycles, mut stalls, mut dram, mut macs, mut busy) =
             (0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64);
+        let (mut accuracy, mut accuracy_macs) = (0.0f64, 0.0f64);
         for w in &self.workloads {
             let s = acc.simulate(&w.workload).map_err(|e| e.to_string())?;
+            area = area.max(s.area.total_mm2());
+            let proxy = acc
+                .extra_metrics(&w.workload)
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|(k, _)| k == "accuracy_proxy")
+                .map_or(1.0, |(_, v)| v);
+            accuracy += proxy * s.macs as f64;
+            accuracy_macs += s.macs as f64;
             let bytes: u64 = s
                 .layers
                 .iter()
@@ -177,6 +194,14 @@ impl SimProblem {
                 if macs > 0.0 { busy / macs } else { 0.0 },
             ),
             ("macs".into(), macs),
+            (
+                "accuracy_proxy".into(),
+                if accuracy_macs > 0.0 {
+                    accuracy / accuracy_macs
+                } else {
+                    1.0
+                },
+            ),
         ]))
     }
 }

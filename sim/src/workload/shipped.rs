@@ -8,7 +8,7 @@ use crate::error::InputError;
 use crate::workload::Workload;
 
 /// Each shipped model: name, then its TOML text.
-const MODELS: [(&str, &str); 7] = [
+const MODELS: [(&str, &str); 8] = [
     (
         "alexnet",
         include_str!("../../../workloads/models/alexnet.toml"),
@@ -37,6 +37,10 @@ const MODELS: [(&str, &str); 7] = [
         "vgg16",
         include_str!("../../../workloads/models/vgg16.toml"),
     ),
+    (
+        "vgg8_cifar10",
+        include_str!("../../../workloads/models/vgg8_cifar10.toml"),
+    ),
 ];
 
 /// Names of the shipped models, alphabetically (the file stems of `workloads/models/*.toml`).
@@ -48,6 +52,7 @@ pub const NAMES: &[&str] = &[
     "resnet18",
     "resnet50",
     "vgg16",
+    "vgg8_cifar10",
 ];
 
 /// Every shipped model as `(name, TOML text)`.

@@ -1,6 +1,10 @@
-//! Processing-in-memory models: DRAM bank-level PIM ([`dram`]).
+//! Processing-in-memory models: compute placed inside the memory arrays.
+//!
+//! - [`dram`]: DRAM with processing units at its banks (`[arch.pim.dram]`).
+//! - [`reram`]: analog ReRAM crossbars holding the weights (`[arch.pim.reram]`).
 
 pub mod dram;
+pub mod reram;
 
 use serde::{Deserialize, Serialize};
 
@@ -10,4 +14,6 @@ use serde::{Deserialize, Serialize};
 pub enum PimConfig {
     /// DRAM with processing units at its banks (HBM-PIM, AiM, AttAcc).
     Dram(dram::DramPimConfig),
+    /// Analog ReRAM crossbar compute-in-memory chip.
+    Reram(reram::ReramConfig),
 }
