@@ -128,12 +128,26 @@ fn csv(s: &RunStats, clock_hz: f64) -> Result<String> {
     Ok(String::from_utf8(w.into_inner()?)?)
 }
 
-/// Engineering notation with an SI prefix (1.23 M).
+/// Engineering notation with an SI prefix (1.23 M, 4.56 m); zero stays `0.000`.
 fn si(v: f64) -> String {
-    let (scaled, prefix) = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
-        .iter()
-        .find(|(s, _)| v.abs() >= *s)
-        .map_or((v, ""), |(s, p)| (v / s, *p));
+    const PREFIXES: [(f64, &str); 8] = [
+        (1e12, "T"),
+        (1e9, "G"),
+        (1e6, "M"),
+        (1e3, "k"),
+        (1.0, ""),
+        (1e-3, "m"),
+        (1e-6, "u"),
+        (1e-9, "n"),
+    ];
+    let (scaled, prefix) =
+        PREFIXES
+            .iter()
+            .find(|(s, _)| v.abs() >= *s)
+            .map_or(
+                (v, ""),
+                |(s, p)| if v == 0.0 { (v, "") } else { (v / s, *p) },
+            );
     format!("{scaled:.3}{prefix}")
 }
 
