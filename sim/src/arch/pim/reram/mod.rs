@@ -159,15 +159,16 @@ impl ReramChip {
             program_cycles_per_round: program,
             cells_per_tile,
         };
-        let plan = pipeline::plan(&stages, digital_cycles, batch, &layout)
-        .ok_or_else(|| SimError::Unsupported {
-            layer: workload.name.clone(),
-            message: format!(
-                "the weights need {} tiles and the chip has {}; set \
+        let plan = pipeline::plan(&stages, digital_cycles, batch, &layout).ok_or_else(|| {
+            SimError::Unsupported {
+                layer: workload.name.clone(),
+                message: format!(
+                    "the weights need {} tiles and the chip has {}; set \
                  weight_overflow = \"reprogram\" or more tiles",
-                stages.iter().map(|s| s.tiles * s.count).sum::<u64>(),
-                c.tiles.unwrap_or(0)
-            ),
+                    stages.iter().map(|s| s.tiles * s.count).sum::<u64>(),
+                    c.tiles.unwrap_or(0)
+                ),
+            }
         })?;
 
         let mut total = Energy::default();
