@@ -33,6 +33,14 @@ fn layer_json(l: &LayerStats) -> Value {
 
 /// The whole result as one JSON object.
 pub fn json(arch: &ArchFile, workload: &str, s: &RunStats) -> Value {
+    let mut v = run_json(s);
+    v["arch"] = json!(arch);
+    v["workload"] = json!(workload);
+    v
+}
+
+/// A run's layers and totals as one JSON object.
+pub fn run_json(s: &RunStats) -> Value {
     let area: serde_json::Map<String, Value> = s
         .area
         .components
@@ -40,8 +48,6 @@ pub fn json(arch: &ArchFile, workload: &str, s: &RunStats) -> Value {
         .map(|(k, v)| (k.clone(), json!(v)))
         .collect();
     json!({
-        "arch": arch,
-        "workload": workload,
         "layers": s.layers.iter().map(layer_json).collect::<Vec<_>>(),
         "total": {
             "cycles": s.cycles,
@@ -121,7 +127,7 @@ fn csv(s: &RunStats, clock_hz: f64) -> Result<String> {
 }
 
 /// Engineering notation with an SI prefix (1.23 M).
-fn si(v: f64) -> String {
+pub fn si(v: f64) -> String {
     let (scaled, prefix) = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
         .iter()
         .find(|(s, _)| v.abs() >= *s)
