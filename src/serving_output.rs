@@ -123,7 +123,15 @@ fn table(arch: &ArchFile, model: &LlmModel, r: &ServingReport) -> String {
     let _ = writeln!(
         out,
         "{:<8} {:>8} {:>12} {:>12} {:>12} {:>9} {:>9} {:>9} {:>9} {:>6}",
-        "phase", "tokens", "time", "per token", "tokens/s", "MACs", "DRAM rd", "DRAM wr", "energy",
+        "phase",
+        "tokens",
+        "time",
+        "per token",
+        "tokens/s",
+        "MACs",
+        "DRAM rd",
+        "DRAM wr",
+        "energy",
         "util%"
     );
     for row in rows(r) {

@@ -90,7 +90,10 @@ fn json_report_has_phases_memory_and_layers() {
 #[test]
 fn shipped_name_and_path_give_the_same_report() {
     let by_name = json("llama3_8b", &["--prompt", "64", "--gen", "4"]);
-    let by_path = json("workloads/llm/llama3_8b.toml", &["--prompt", "64", "--gen", "4"]);
+    let by_path = json(
+        "workloads/llm/llama3_8b.toml",
+        &["--prompt", "64", "--gen", "4"],
+    );
     assert_eq!(by_name["ttft_s"], by_path["ttft_s"]);
     assert_eq!(by_name["tpot_s"], by_path["tpot_s"]);
 }
@@ -108,7 +111,10 @@ fn table_and_csv_formats() {
     ] {
         assert!(t.contains(needle), "table lacks {needle:?}:\n{t}");
     }
-    let o = serve("gpt2", &["--prompt", "128", "--gen", "16", "--format", "csv"]);
+    let o = serve(
+        "gpt2",
+        &["--prompt", "128", "--gen", "16", "--format", "csv"],
+    );
     let c = stdout(&o);
     let lines: Vec<&str> = c.lines().collect();
     assert!(lines[0].starts_with("phase,tokens,latency_s,time_per_token_s,tokens_per_s"));
@@ -160,7 +166,11 @@ fn bad_model_file_names_file_key_and_allowed_values() {
     let o = serve(path.to_str().unwrap(), &[]);
     assert_bad_input(
         &o,
-        &["bad.toml", "`llm.kv_heads` = 7", "a divisor of llm.heads = 64"],
+        &[
+            "bad.toml",
+            "`llm.kv_heads` = 7",
+            "a divisor of llm.heads = 64",
+        ],
     );
     // An unknown norm lists the allowed ones with the line.
     let text = std::fs::read_to_string("workloads/llm/gpt2.toml")

@@ -24,7 +24,7 @@ fn check_file(path: &Path) -> Result<&'static str> {
         _ => {
             let text = InputError::read(path)?;
             let table: toml::Table = text.parse().map_err(|e| InputError::toml(path, e))?;
-            if table.contains_key("llm") {
+            if table.get("llm").is_some_and(toml::Value::is_table) {
                 accel_sim::workload::llm::LlmModel::parse(path, &text)?;
                 Ok("LLM model")
             } else if table.contains_key("arch") {

@@ -26,10 +26,11 @@ pub enum AnyWorkload {
     Llm(llm::LlmModel),
 }
 
-/// Whether TOML text describes an LLM (a top-level `[llm]` table).
+/// Whether TOML text describes an LLM (a top-level `[llm]` table; a sweep's `[[llm]]` list of
+/// scenarios is not one).
 pub fn is_llm_text(text: &str) -> bool {
     text.parse::<::toml::Table>()
-        .is_ok_and(|t| t.contains_key("llm"))
+        .is_ok_and(|t| t.get("llm").is_some_and(::toml::Value::is_table))
 }
 
 /// Loads a layer workload or an LLM from a file path or a shipped name.
