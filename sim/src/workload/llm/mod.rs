@@ -20,6 +20,7 @@
 //! max_positions = 4096
 //! bias = false
 //! dtype = "fp16"
+//! prefill_scores = "causal"  # causal | full: score matrix computed in the prefill
 //! [llm.moe]              # optional: experts, top_k, shared_experts, expert_ffn_size
 //! ```
 //!

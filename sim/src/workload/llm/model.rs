@@ -80,6 +80,18 @@ pub enum Position {
     Learned,
 }
 
+/// Which prefill attention scores are computed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrefillScores {
+    /// Only the causal lower triangle (flash-attention kernels skip fully masked tiles).
+    #[default]
+    Causal,
+    /// The whole score matrix, masked afterwards (naive kernels; what GenZ and LLM-Viewer
+    /// count).
+    Full,
+}
+
 /// Mixture of experts replacing the dense feed-forward block (`[llm.moe]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -137,6 +149,9 @@ pub struct LlmConfig {
     pub bias: bool,
     /// Number format of weights, activations and the KV cache.
     pub dtype: Precision,
+    /// causal (default) | full: the prefill's attention scores computed.
+    #[serde(default)]
+    pub prefill_scores: PrefillScores,
     /// Mixture of experts, if the FFN is one.
     #[serde(default)]
     pub moe: Option<Moe>,

@@ -18,7 +18,7 @@
 
 use crate::workload::{AllReduce, Attention, Elementwise, Gemm, Layer, Op, Precision, Workload};
 
-use super::model::{FfnKind, LlmModel, Position};
+use super::model::{FfnKind, LlmModel, Position, PrefillScores};
 
 /// Most context points a decode estimate simulates (see [`decode`]).
 pub const DECODE_SEGMENTS: u64 = 8;
@@ -231,7 +231,7 @@ impl PhaseBuilder<'_> {
             seq_q,
             seq_kv,
             head_dim: m.head_dim(),
-            causal: true,
+            causal: m.config.prefill_scores == PrefillScores::Causal,
         })
     }
 }

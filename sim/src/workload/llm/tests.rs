@@ -141,6 +141,24 @@ fn prefill_macs_count_the_causal_triangle() {
     assert_eq!(prefill(&m, 4, p, 1, Precision::Fp16).macs(), 4 * got);
 }
 
+#[test]
+fn full_prefill_scores_count_the_whole_matrix() {
+    // prefill_scores = "full": attention 2 x d x P^2 per layer instead of the triangle.
+    let mut m = model("llama2_7b");
+    let p = 512u64;
+    let causal = prefill(&m, 1, p, 1, Precision::Fp16).macs();
+    m.config.prefill_scores = model::PrefillScores::Full;
+    let full = prefill(&m, 1, p, 1, Precision::Fp16).macs();
+    // 32 layers, d = 4096 = 32 heads x 128: triangle 2 d P(P+1)/2, square 2 d P^2; the IR
+    // rounds the triangle up by at most one column of both products per head (2 d P).
+    let triangle = 32 * 4096 * p * (p + 1);
+    let square = 32 * 4096 * 2 * p * p;
+    let rounding = 32 * 4096 * 2 * p;
+    let extra = full - causal;
+    assert!(extra <= square - triangle, "{extra}");
+    assert!(extra + rounding >= square - triangle, "{extra}");
+}
+
 fn layer<'a>(w: &'a Workload, name: &str) -> &'a crate::workload::Layer {
     w.layers
         .iter()

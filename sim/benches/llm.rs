@@ -1,0 +1,39 @@
+//! LLM serving estimate speed: LLaMA-2-70B, a 2048-token prompt and 128 output tokens (the
+//! issue's target: under 1 ms per estimate), and LLaMA-2-7B with a batch of 16. Run with
+//! `cargo bench -p accel-sim --bench llm`.
+
+// criterion_group! generates undocumented items.
+#![allow(missing_docs)]
+
+use std::path::Path;
+
+use accel_sim::workload::llm::{serve, Scenario};
+use accel_sim::workload::shipped::load_llm;
+use accel_sim::{Accelerator, ArchFile, Mode};
+use criterion::{criterion_group, criterion_main, Criterion};
+
+fn tpu() -> Box<dyn Accelerator> {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/accelerators/tpu_v1_like.toml");
+    ArchFile::load(&file)
+        .and_then(|a| a.build(&file, Mode::Fast))
+        .expect("shipped config")
+}
+
+fn bench(c: &mut Criterion) {
+    let acc = tpu();
+    for (model, batch) in [("llama2_70b", 1), ("llama2_7b", 16)] {
+        let m = load_llm(model).expect("shipped model");
+        let scenario = Scenario {
+            batch,
+            prompt: 2048,
+            gen: 128,
+            tp: 1,
+        };
+        c.bench_function(&format!("serve/{model}/b{batch}/p2048/g128/systolic"), |b| {
+            b.iter(|| serve(acc.as_ref(), &m, &scenario).expect("serves"))
+        });
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
