@@ -13,7 +13,8 @@ use accel_sim::{Accelerator, ArchFile, Mode};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 fn tpu() -> Box<dyn Accelerator> {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/accelerators/tpu_v1_like.toml");
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/accelerators/tpu_v1_like.toml");
     ArchFile::load(&file)
         .and_then(|a| a.build(&file, Mode::Fast))
         .expect("shipped config")
@@ -29,9 +30,10 @@ fn bench(c: &mut Criterion) {
             gen: 128,
             tp: 1,
         };
-        c.bench_function(&format!("serve/{model}/b{batch}/p2048/g128/systolic"), |b| {
-            b.iter(|| serve(acc.as_ref(), &m, &scenario).expect("serves"))
-        });
+        c.bench_function(
+            &format!("serve/{model}/b{batch}/p2048/g128/systolic"),
+            |b| b.iter(|| serve(acc.as_ref(), &m, &scenario).expect("serves")),
+        );
     }
 }
 
