@@ -103,11 +103,20 @@ pub fn llms() -> impl Iterator<Item = (&'static str, &'static str)> {
 
 /// Loads a shipped LLM by name.
 pub fn load_llm(name: &str) -> Result<LlmModel, InputError> {
-    let (name, text) = llms()
+    let (path, text) = find(llms(), "llm", name)?;
+    LlmModel::parse(Path::new(&path), text)
+}
+
+/// The repository path and text of shipped file `name` in `workloads/<folder>/`.
+fn find(
+    mut files: impl Iterator<Item = (&'static str, &'static str)>,
+    folder: &str,
+    name: &str,
+) -> Result<(String, &'static str), InputError> {
+    let (name, text) = files
         .find(|(n, _)| *n == name)
         .ok_or_else(|| unknown(name))?;
-    let path = format!("workloads/llm/{name}.toml");
-    LlmModel::parse(Path::new(&path), text)
+    Ok((format!("workloads/{folder}/{name}.toml"), text))
 }
 
 /// Loads a shipped layer model or LLM by name.
@@ -132,10 +141,7 @@ pub fn all() -> impl Iterator<Item = (&'static str, &'static str)> {
 
 /// Loads a shipped model by name; errors name the model's path in the repository.
 pub fn load(name: &str) -> Result<Workload, InputError> {
-    let (name, text) = all()
-        .find(|(n, _)| *n == name)
-        .ok_or_else(|| unknown(name))?;
-    let path = format!("workloads/models/{name}.toml");
+    let (path, text) = find(all(), "models", name)?;
     super::toml::parse(Path::new(&path), text)
 }
 

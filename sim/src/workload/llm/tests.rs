@@ -166,6 +166,13 @@ fn layer<'a>(w: &'a Workload, name: &str) -> &'a crate::workload::Layer {
         .unwrap_or_else(|| panic!("no layer {name} in {}", w.name))
 }
 
+fn gemm(w: &Workload, name: &str) -> crate::workload::Gemm {
+    match layer(w, name).op {
+        Op::Gemm(g) => g,
+        ref op => panic!("{name} is a {}", op.kind()),
+    }
+}
+
 #[test]
 fn tensor_parallelism_shards_heads_and_ffn_and_adds_two_all_reduces() {
     // LLaMA-2-70B on 8 devices: 64/8 = 8 query heads, 8/8 = 1 KV head of 128 per device:
@@ -173,13 +180,9 @@ fn tensor_parallelism_shards_heads_and_ffn_and_adds_two_all_reduces() {
     // d = 8192 values per token in each of the 80 layers.
     let m = model("llama2_70b");
     let w = prefill(&m, 1, 128, 8, Precision::Fp16);
-    let Op::Gemm(qkv) = layer(&w, "qkv_proj").op else {
-        panic!()
-    };
+    let qkv = gemm(&w, "qkv_proj");
     assert_eq!((qkv.m, qkv.n, qkv.k), (128, 1280, 8192));
-    let Op::Gemm(up) = layer(&w, "ffn_up").op else {
-        panic!()
-    };
+    let up = gemm(&w, "ffn_up");
     assert_eq!(up.n, 7168);
     for name in ["attn_all_reduce", "ffn_all_reduce"] {
         let l = layer(&w, name);
@@ -217,15 +220,11 @@ fn moe_routes_expected_rows_to_the_experts() {
     // 256 rows each; gate+up n = 2 x 14336.
     let m = model("mixtral_8x7b");
     let w = prefill(&m, 1, 1024, 1, Precision::Bf16);
-    let Op::Gemm(up) = layer(&w, "moe_experts_up").op else {
-        panic!()
-    };
+    let up = gemm(&w, "moe_experts_up");
     assert_eq!((up.groups, up.m, up.n, up.k), (8, 256, 28672, 4096));
     // Decode, batch 1: the token reaches exactly two experts, one row each.
     let d = decode(&m, 1, 1024, 1, 1, Precision::Bf16);
-    let Op::Gemm(up) = layer(&d, "moe_experts_up").op else {
-        panic!()
-    };
+    let up = gemm(&d, "moe_experts_up");
     assert_eq!((up.groups, up.m), (2, 1));
 }
 
