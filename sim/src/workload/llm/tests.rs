@@ -228,6 +228,15 @@ fn moe_routes_expected_rows_to_the_experts() {
     assert_eq!((up.groups, up.m), (2, 1));
 }
 
+fn scenario(batch: u64, prompt: u64, gen: u64, tp: u64) -> Scenario {
+    Scenario {
+        batch,
+        prompt,
+        gen,
+        tp,
+    }
+}
+
 fn systolic(bandwidth_gbps: f64) -> Box<dyn Accelerator> {
     let mut c = SystolicConfig::new(128, 128, Dataflow::Ws);
     c.dram_bandwidth_gbps = bandwidth_gbps;
@@ -273,12 +282,7 @@ fn decode_estimate_matches_the_step_by_step_sum() {
 fn serving_report_on_a_systolic_array() {
     let m = model("llama2_7b");
     let acc = systolic(100.0);
-    let s = Scenario {
-        batch: 1,
-        prompt: 256,
-        gen: 17,
-        tp: 1,
-    };
+    let s = scenario(1, 256, 17, 1);
     let r = serve(acc.as_ref(), &m, &s).unwrap();
     let decode = r.decode.as_ref().unwrap();
     assert!((r.ttft_s - r.prefill.latency_s).abs() < 1e-15);
@@ -309,12 +313,7 @@ fn serving_report_on_a_systolic_array() {
 fn footprint_says_when_it_does_not_fit_and_what_would() {
     // LLaMA-2-70B fp16: 137.95 GB of weights do not fit 80 GB; on 2 devices 69 GB + cache.
     let m = model("llama2_70b");
-    let s = Scenario {
-        batch: 1,
-        prompt: 2048,
-        gen: 128,
-        tp: 1,
-    };
+    let s = scenario(1, 2048, 128, 1);
     let f = footprint(&m, &s, Some(80_000_000_000));
     assert_eq!(f.fits, Some(false));
     assert!(f.message.contains("over 2 devices"), "{}", f.message);
@@ -326,12 +325,7 @@ fn footprint_says_when_it_does_not_fit_and_what_would() {
 fn systolic_rejects_tensor_parallelism() {
     let m = model("llama2_7b");
     let acc = systolic(100.0);
-    let s = Scenario {
-        batch: 1,
-        prompt: 64,
-        gen: 2,
-        tp: 2,
-    };
+    let s = scenario(1, 64, 2, 2);
     let err = serve(acc.as_ref(), &m, &s).unwrap_err().to_string();
     assert!(
         err.contains("tensor_parallel") || err.contains("links"),
@@ -342,12 +336,7 @@ fn systolic_rejects_tensor_parallelism() {
 #[test]
 fn scenario_errors_name_key_and_allowed_values() {
     let m = model("llama2_7b");
-    let s = Scenario {
-        batch: 1,
-        prompt: 4000,
-        gen: 200,
-        tp: 1,
-    };
+    let s = scenario(1, 4000, 200, 1);
     let err = s.check(&m, Path::new("cli"), "--").unwrap_err().to_string();
     assert!(err.contains("`--gen` = 200"), "{err}");
     assert!(err.contains("1..=96"), "{err}");
