@@ -23,7 +23,9 @@ pub mod tech;
 pub mod workload;
 
 pub use arch::Accelerator;
-pub use config::{ArchConfig, ArchFile, Dataflow, Mode, SystolicConfig};
+pub use config::{
+    ArchConfig, ArchFile, Dataflow, Mode, SystolicConfig, TensorCoreConfig, TensorCoreMode,
+};
 pub use error::{InputError, SimError};
 pub use stats::{AreaBreakdown, EnergyBreakdown, LayerStats, RunStats};
 pub use workload::{Layer, Op, Precision, Workload};

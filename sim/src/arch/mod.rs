@@ -1,6 +1,7 @@
 //! The accelerator models behind one interface.
 
 pub mod systolic;
+pub mod tensor_core;
 
 use rayon::prelude::*;
 
