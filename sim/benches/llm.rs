@@ -1,5 +1,6 @@
 //! LLM serving estimate speed: LLaMA-2-70B, a 2048-token prompt and 128 output tokens (the
-//! issue's target: under 1 ms per estimate), and LLaMA-2-7B with a batch of 16. Run with
+//! issue's target: under 1 ms per estimate on the tensor-core model), and LLaMA-2-7B with a
+//! batch of 16, on the A100 tensor-core preset and the TPU-v1-like systolic array. Run with
 //! `cargo bench -p accel-sim --bench llm`.
 
 // criterion_group! generates undocumented items.

@@ -19,27 +19,50 @@
 //! - GenZ's MoE decode reads `top_k` experts whatever the batch (its code: "A = K", a TODO);
 //!   we read the experts a batch is expected to reach, so Mixtral decode compares at batch 1.
 //!
-//! Tolerance 3 %. When the tensor-core model lands, its efficiency-1.0 mode runs the same
-//! comparison in place of the roofline below.
+//! Tolerance 3 %, for two devices: the test's own ideal roofline (`common::Roofline`: checks
+//! the generator's shapes and bytes) and the tensor-core model's A100 preset in
+//! `mode = "roofline"` (checks the whole path a user runs). For the tensor-core model only its
+//! GEMM and attention layers are summed, as GenZ times no vector work.
 
 use std::path::{Path, PathBuf};
 
 mod common;
 
+use accel_sim::config::{ArchConfig, ArchFile, Mode, TensorCoreMode};
 use accel_sim::workload::llm::model::PrefillScores;
 use accel_sim::workload::llm::{decode, prefill};
 use accel_sim::workload::{shipped, Workload};
 use accel_sim::Accelerator;
 use common::Roofline;
 
+/// The A100 preset in roofline mode.
+fn a100_roofline() -> Box<dyn Accelerator> {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/accelerators/a100_sxm_80gb.toml");
+    let mut arch = ArchFile::load(&path).unwrap();
+    let ArchConfig::TensorCore(c) = &mut arch.arch else {
+        panic!("the A100 preset is a tensor_core config")
+    };
+    c.mode = TensorCoreMode::Roofline;
+    arch.build(&path, Mode::Fast).unwrap()
+}
+
+/// Seconds of the GEMM and attention layers only (what GenZ times).
+fn gemm_and_attention_s(acc: &dyn Accelerator, w: &Workload) -> f64 {
+    let stats = acc.simulate(w).unwrap();
+    let cycles: u64 = stats
+        .layers
+        .iter()
+        .filter(|l| matches!(l.kind, "gemm" | "attention"))
+        .map(|l| l.total_cycles)
+        .sum();
+    cycles as f64 / (acc.clock_mhz() * 1e6)
+}
+
 fn fixture() -> serde_json::Value {
     let path: PathBuf =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/genz/genz_a100.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn seconds(w: &Workload) -> f64 {
-    Roofline.simulate(w).unwrap().latency_s
 }
 
 /// GenZ's run of (phase, model, batch, prompt).
@@ -61,7 +84,17 @@ fn genz_run<'a>(
 }
 
 #[test]
-fn llm_phases_match_genz_roofline_within_3_percent() {
+fn generator_on_an_ideal_roofline_matches_genz_within_3_percent() {
+    compare_with_genz(&Roofline);
+}
+
+#[test]
+fn tensor_core_roofline_mode_matches_genz_within_3_percent() {
+    compare_with_genz(a100_roofline().as_ref());
+}
+
+fn compare_with_genz(acc: &dyn Accelerator) {
+    let seconds = |w: &Workload| gemm_and_attention_s(acc, w);
     let doc = fixture();
     let runs = doc["runs"].as_array().unwrap();
     let mut worst = (0.0f64, String::new());
@@ -100,5 +133,10 @@ fn llm_phases_match_genz_roofline_within_3_percent() {
     }
     // 8 models x 2 batches x 2 prompts prefills, and every decode but Mixtral's batch 8.
     assert_eq!(compared, 32 + 30);
-    eprintln!("worst: {:.3} % ({})", 100.0 * worst.0, worst.1);
+    eprintln!(
+        "{}: worst {:.3} % ({})",
+        acc.name(),
+        100.0 * worst.0,
+        worst.1
+    );
 }
