@@ -29,11 +29,7 @@ fn serve(workload: &str, extra: &[&str]) -> Output {
 }
 
 fn json(workload: &str, extra: &[&str]) -> serde_json::Value {
-    let mut args = extra.to_vec();
-    args.extend_from_slice(&["--format", "json"]);
-    let o = serve(workload, &args);
-    assert!(o.status.success(), "{}", stderr(&o));
-    serde_json::from_slice(&o.stdout).expect("one JSON object")
+    json_on(TPU, workload, extra)
 }
 
 fn assert_bad_input(o: &Output, needles: &[&str]) {
@@ -186,4 +182,71 @@ fn check_accepts_the_shipped_llms() {
     let o = accel(&["check", "workloads/llm"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o).matches("(LLM model)").count(), 8);
+}
+
+const A100: &str = "configs/accelerators/a100_sxm_80gb.toml";
+
+#[test]
+fn model_too_large_for_the_device_is_flagged_with_a_remedy() {
+    // LLaMA-2-70B in fp16 needs 137.95 GB of weights; the A100 holds 80 GiB.
+    let o = accel(&[
+        "sim",
+        "--arch",
+        A100,
+        "--workload",
+        "llama2_70b",
+        "--prompt",
+        "128",
+        "--gen",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["memory"]["fits"], false);
+    assert_eq!(v["memory"]["capacity_bytes"], 80u64 << 30);
+    let message = v["memory"]["message"].as_str().unwrap();
+    assert!(message.starts_with("does not fit"), "{message}");
+    assert!(message.contains("over 2 devices"), "{message}");
+    assert!(stderr(&o).contains("warning: llama2_70b: does not fit"));
+}
+
+#[test]
+fn tensor_parallel_serving_on_the_tensor_core_model() {
+    let v = json_on(
+        A100,
+        "llama2_70b",
+        &["--prompt", "512", "--gen", "8", "--tp", "4"],
+    );
+    assert_eq!(v["memory"]["fits"], true);
+    // A quarter of the weights per device: 68,976,648,192 params less the replicated norms,
+    // / 4, x 2 B (norms: 161 x 8192, replicated).
+    let norms = 161.0 * 8192.0;
+    let want = ((68_976_648_192.0 - norms) / 4.0 + norms) * 2.0;
+    let got = v["memory"]["weights_bytes"].as_f64().unwrap();
+    assert!((got - want).abs() < 1.0, "{got} vs {want}");
+    let names: Vec<&str> = v["decode"]["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"attn_all_reduce") && names.contains(&"ffn_all_reduce"));
+}
+
+fn json_on(arch: &str, workload: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "sim",
+        "--arch",
+        arch,
+        "--workload",
+        workload,
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let o = accel(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("one JSON object")
 }
