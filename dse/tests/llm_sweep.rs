@@ -12,14 +12,19 @@ fn root() -> PathBuf {
 /// A sweep file in a temporary folder next to a copy of the TPU-like base config; `body`
 /// holds top-level keys first, then tables.
 fn sweep(body: &str) -> (tempfile::TempDir, PathBuf) {
+    sweep_on(
+        "tpu_v1_like.toml",
+        &format!("{body}\n[space]\n\"arch.systolic.rows\" = {{ pow2 = [64, 128] }}\n"),
+    )
+}
+
+/// A sweep file next to a copy of the shipped accelerator `base`; `body` holds the rest.
+fn sweep_on(base: &str, body: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let base = root().join("configs/accelerators/tpu_v1_like.toml");
-    std::fs::copy(base, dir.path().join("base.toml")).unwrap();
+    let from = root().join("configs/accelerators").join(base);
+    std::fs::copy(from, dir.path().join("base.toml")).unwrap();
     let path = dir.path().join("s.toml");
-    let text = format!(
-        "base = \"base.toml\"\nsearcher = \"random\"\nbudget = 4\n{body}\n\
-         [space]\n\"arch.systolic.rows\" = {{ pow2 = [64, 128] }}\n"
-    );
+    let text = format!("base = \"base.toml\"\nsearcher = \"random\"\nbudget = 4\n{body}");
     std::fs::write(&path, text).unwrap();
     (dir, path)
 }
@@ -126,10 +131,34 @@ fn unknown_scenario_key_is_named() {
 }
 
 #[test]
-fn shipped_llm_sweep_loads() {
-    let spec = SweepSpec::load(&root().join("configs/sweeps/llm_decode_systolic.toml"))
-        .unwrap_or_else(|e| panic!("{e}"));
+fn shipped_llm_sweeps_load() {
+    for (file, batch, tp) in [
+        ("llm_decode_systolic.toml", 4, 1),
+        ("llm_serving_tensor_core.toml", 16, 4),
+    ] {
+        let spec = SweepSpec::load(&root().join("configs/sweeps").join(file))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let sim = spec.sim.unwrap();
+        assert_eq!(sim.llms.len(), 1);
+        let s = sim.llms[0].scenario;
+        assert_eq!((s.batch, s.tp), (batch, tp), "{file}");
+    }
+}
+
+#[test]
+fn too_small_memory_makes_a_design_infeasible() {
+    // LLaMA-2-70B on 4 devices needs 34.5 GB of weights each: a 24 GiB A100 does not fit.
+    let (_dir, path) = sweep_on(
+        "a100_sxm_80gb.toml",
+        "objectives = [\"tpot_s\"]\n[constraints]\nfits = { min = 1 }\n\
+         [[llm]]\nmodel = \"llama2_70b\"\nprompt = 128\ngen = 4\ntp = 4\n\
+         [space]\n\"arch.tensor_core.dram_capacity_gib\" = [24.0, 80.0]\n",
+    );
+    let spec = SweepSpec::load(&path).unwrap_or_else(|e| panic!("{e}"));
     let sim = spec.sim.unwrap();
-    assert_eq!(sim.llms.len(), 1);
-    assert_eq!(sim.llms[0].scenario.batch, 4);
+    let small = sim.metrics(&sim.space.decode(&[0.0])).unwrap();
+    let large = sim.metrics(&sim.space.decode(&[1.0])).unwrap();
+    assert_eq!((small["fits"], large["fits"]), (0.0, 1.0));
+    let c = accel_dse::sim_problem::constraint_values(&sim.bounds, &small);
+    assert!(c[0] > 0.0, "{c:?}");
 }

@@ -13,17 +13,23 @@ use accel_sim::workload::shipped::load_llm;
 use accel_sim::{Accelerator, ArchFile, Mode};
 use criterion::{criterion_group, criterion_main, Criterion};
 
-fn tpu() -> Box<dyn Accelerator> {
-    let file =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/accelerators/tpu_v1_like.toml");
+fn preset(name: &str) -> Box<dyn Accelerator> {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../configs/accelerators")
+        .join(format!("{name}.toml"));
     ArchFile::load(&file)
         .and_then(|a| a.build(&file, Mode::Fast))
         .expect("shipped config")
 }
 
 fn bench(c: &mut Criterion) {
-    let acc = tpu();
-    for (model, batch) in [("llama2_70b", 1), ("llama2_7b", 16)] {
+    for (arch, model, batch) in [
+        ("a100_sxm_80gb", "llama2_70b", 1),
+        ("a100_sxm_80gb", "llama2_7b", 16),
+        ("tpu_v1_like", "llama2_70b", 1),
+        ("tpu_v1_like", "llama2_7b", 16),
+    ] {
+        let acc = preset(arch);
         let m = load_llm(model).expect("shipped model");
         let scenario = Scenario {
             batch,
@@ -31,10 +37,10 @@ fn bench(c: &mut Criterion) {
             gen: 128,
             tp: 1,
         };
-        c.bench_function(
-            &format!("serve/{model}/b{batch}/p2048/g128/systolic"),
-            |b| b.iter(|| serve(acc.as_ref(), &m, &scenario).expect("serves")),
-        );
+        let id = format!("serve/{model}/b{batch}/p2048/g128/{arch}");
+        c.bench_function(&id, |b| {
+            b.iter(|| serve(acc.as_ref(), &m, &scenario).expect("serves"))
+        });
     }
 }
 
