@@ -49,6 +49,11 @@ pub const METRICS: &[(&str, &str)] = &[
         "1 if every LLM scenario fits the device memory (or the model states no capacity), \
          else 0; constrain with fits = { min = 1 }",
     ),
+    (
+        "accuracy_proxy",
+        "model's accuracy proxy, 0..1, maximise (ReRAM: share of column sums the ADC \
+         resolves without clipping; 1 for digital models), MAC-weighted over the workloads",
+    ),
 ];
 
 /// The metrics only LLM scenarios report.
@@ -159,15 +164,27 @@ impl SimProblem {
         let acc = arch
             .build(Path::new("design point"), Mode::Fast)
             .map_err(|e| e.to_string())?;
-        let area = acc.area().total_mm2();
         let mut t = Totals::new(self.aggregate);
+        // A model may size itself to the workload (the ReRAM chip without `tiles`): take the
+        // largest run's area.
+        let mut area = acc.area().total_mm2();
         for w in &self.workloads {
             let s = acc.simulate(&w.workload).map_err(|e| e.to_string())?;
+            area = area.max(s.area.total_mm2());
+            t.add_accuracy(acc.as_ref(), &w.workload, s.macs)?;
             t.add_runs(w.weight, &[&s]);
         }
         for l in &self.llms {
             let r = llm::serve(acc.as_ref(), &l.model, &l.scenario).map_err(|e| e.to_string())?;
             let runs: Vec<&RunStats> = std::iter::once(&r.prefill).chain(&r.decode).collect();
+            for s in &runs {
+                area = area.max(s.area.total_mm2());
+            }
+            // The decode steps multiply by the same weights as the prefill.
+            let s = &l.scenario;
+            let prefill = llm::prefill(&l.model, s.batch, s.prompt, s.tp, l.model.config.dtype);
+            let macs = runs.iter().map(|r| r.macs).sum();
+            t.add_accuracy(acc.as_ref(), &prefill, macs)?;
             t.add_runs(l.weight, &runs);
             t.add_llm(l.weight, &r);
         }
@@ -191,6 +208,14 @@ impl SimProblem {
                 if macs > 0.0 { busy / macs } else { 0.0 },
             ),
             ("macs".into(), macs),
+            (
+                "accuracy_proxy".into(),
+                if t.accuracy_macs > 0.0 {
+                    t.accuracy / t.accuracy_macs
+                } else {
+                    1.0
+                },
+            ),
         ]);
         if !self.llms.is_empty() {
             let [ttft, tpot, memory] = t.llm;
@@ -222,6 +247,9 @@ struct Totals {
     request_s: f64,
     slowest_tokens_per_s: f64,
     fits: bool,
+    /// Accuracy proxy x MACs, and the MACs, for the MAC-weighted proxy.
+    accuracy: f64,
+    accuracy_macs: f64,
 }
 
 impl Totals {
@@ -234,7 +262,27 @@ impl Totals {
             request_s: 0.0,
             slowest_tokens_per_s: f64::INFINITY,
             fits: true,
+            accuracy: 0.0,
+            accuracy_macs: 0.0,
         }
+    }
+
+    /// The model's accuracy proxy for `workload` (1 when it has none), weighted by `macs`.
+    fn add_accuracy(
+        &mut self,
+        acc: &dyn accel_sim::Accelerator,
+        workload: &Workload,
+        macs: u64,
+    ) -> Result<(), String> {
+        let proxy = acc
+            .extra_metrics(workload)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|(k, _)| k == "accuracy_proxy")
+            .map_or(1.0, |(_, v)| v);
+        self.accuracy += proxy * macs as f64;
+        self.accuracy_macs += macs as f64;
+        Ok(())
     }
 
     fn combine(&self, acc: &mut f64, v: f64, weight: f64) {

@@ -55,7 +55,8 @@ pub fn run(args: &SimArgs) -> Result<i32> {
         wl
     };
     let stats = accelerator.simulate(&wl)?;
-    let text = output::render(args.format, &arch, &wl.name, &stats)?;
+    let extra = accelerator.extra_metrics(&wl)?;
+    let text = output::render(args.format, &arch, &wl.name, &stats, &extra)?;
     print!("{text}");
     Ok(exit::OK)
 }

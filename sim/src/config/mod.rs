@@ -15,6 +15,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::arch::pim::dram::DramPim;
+use crate::arch::pim::reram::ReramChip;
+use crate::arch::pim::PimConfig;
 use crate::arch::systolic::SystolicArray;
 use crate::arch::tensor_core::TensorCore;
 use crate::arch::Accelerator;
@@ -42,6 +45,9 @@ pub enum ArchConfig {
     Systolic(SystolicConfig),
     /// A GPU-like device: SMs with tensor cores, shared memory, L2, HBM and links.
     TensorCore(TensorCoreConfig),
+    /// Processing in memory: `[arch.pim.dram]` (bank-level units) or `[arch.pim.reram]`
+    /// (analog crossbars).
+    Pim(crate::arch::pim::PimConfig),
 }
 
 /// How closely to simulate.
@@ -197,6 +203,8 @@ impl ArchFile {
         match &self.arch {
             ArchConfig::Systolic(c) => Ok(Box::new(SystolicArray::build(name, c, file, mode)?)),
             ArchConfig::TensorCore(c) => Ok(Box::new(TensorCore::build(name, c, file)?)),
+            ArchConfig::Pim(PimConfig::Dram(c)) => Ok(Box::new(DramPim::build(name, c, file)?)),
+            ArchConfig::Pim(PimConfig::Reram(c)) => Ok(Box::new(ReramChip::build(name, c, file)?)),
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::workload::llm::LlmModel;
 use crate::workload::{AnyWorkload, Workload};
 
 /// Each shipped model: name, then its TOML text.
-const MODELS: [(&str, &str); 7] = [
+const MODELS: [(&str, &str); 8] = [
     (
         "alexnet",
         include_str!("../../../workloads/models/alexnet.toml"),
@@ -38,6 +38,10 @@ const MODELS: [(&str, &str); 7] = [
         "vgg16",
         include_str!("../../../workloads/models/vgg16.toml"),
     ),
+    (
+        "vgg8_cifar10",
+        include_str!("../../../workloads/models/vgg8_cifar10.toml"),
+    ),
 ];
 
 /// Names of the shipped models, alphabetically (the file stems of `workloads/models/*.toml`).
@@ -49,6 +53,7 @@ pub const NAMES: &[&str] = &[
     "resnet18",
     "resnet50",
     "vgg16",
+    "vgg8_cifar10",
 ];
 
 /// Each shipped LLM: name, then its TOML text.
