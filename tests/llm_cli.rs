@@ -250,3 +250,23 @@ fn json_on(arch: &str, workload: &str, extra: &[&str]) -> serde_json::Value {
     assert!(o.status.success(), "{}", stderr(&o));
     serde_json::from_slice(&o.stdout).expect("one JSON object")
 }
+
+#[test]
+fn llm_serving_runs_on_every_shipped_accelerator() {
+    let mut configs: Vec<_> = std::fs::read_dir("configs/accelerators")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml" || e == "cfg"))
+        .collect();
+    configs.sort();
+    assert!(configs.len() >= 9);
+    for c in configs {
+        let v = json_on(
+            c.to_str().unwrap(),
+            "gpt2",
+            &["--prompt", "64", "--gen", "3"],
+        );
+        let (ttft, tpot) = (v["ttft_s"].as_f64().unwrap(), v["tpot_s"].as_f64().unwrap());
+        assert!(ttft > 0.0 && tpot > 0.0, "{}: {ttft} {tpot}", c.display());
+    }
+}
