@@ -33,15 +33,28 @@ fn layer_json(l: &LayerStats) -> Value {
 
 /// The whole result as one JSON object.
 pub fn json(arch: &ArchFile, workload: &str, s: &RunStats, extra: &[(String, f64)]) -> Value {
+    let mut out = run_json(s);
+    out["arch"] = json!(arch);
+    out["workload"] = json!(workload);
+    // Model-specific figures (e.g. the ReRAM model's accuracy proxy), only where a model has
+    // them, so other models' output is unchanged.
+    if !extra.is_empty() {
+        let m: serde_json::Map<String, Value> =
+            extra.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        out["total"]["model_metrics"] = Value::Object(m);
+    }
+    out
+}
+
+/// A run's layers and totals as one JSON object.
+pub fn run_json(s: &RunStats) -> Value {
     let area: serde_json::Map<String, Value> = s
         .area
         .components
         .iter()
         .map(|(k, v)| (k.clone(), json!(v)))
         .collect();
-    let mut out = json!({
-        "arch": arch,
-        "workload": workload,
+    json!({
         "layers": s.layers.iter().map(layer_json).collect::<Vec<_>>(),
         "total": {
             "cycles": s.cycles,
@@ -55,15 +68,7 @@ pub fn json(arch: &ArchFile, workload: &str, s: &RunStats, extra: &[(String, f64
             "energy_breakdown_pj": s.energy,
             "area_breakdown_mm2": area,
         }
-    });
-    // Model-specific figures (e.g. the ReRAM model's accuracy proxy), only where a model has
-    // them, so other models' output is unchanged.
-    if !extra.is_empty() {
-        let m: serde_json::Map<String, Value> =
-            extra.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-        out["total"]["model_metrics"] = Value::Object(m);
-    }
-    out
+    })
 }
 
 const CSV_HEADER: [&str; 14] = [
@@ -129,7 +134,7 @@ fn csv(s: &RunStats, clock_hz: f64) -> Result<String> {
 }
 
 /// Engineering notation with an SI prefix (1.23 M, 4.56 m); zero stays `0.000`.
-fn si(v: f64) -> String {
+pub fn si(v: f64) -> String {
     const PREFIXES: [(f64, &str); 8] = [
         (1e12, "T"),
         (1e9, "G"),
