@@ -302,23 +302,12 @@ fn check_reports_every_bad_file_and_fails() {
 
 /// Whether the HDL tools are installed; with `CI` set their absence is a failure.
 fn hdl_tools() -> bool {
-    let found = ["iverilog", "verilator"].iter().all(|t| {
-        Command::new("sh")
-            .args(["-c", &format!("command -v {t}")])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    assert!(
-        found || std::env::var_os("CI").is_none(),
-        "CI must have iverilog and verilator"
-    );
-    found
+    accel_dse::rtl::tools_or_skip("cli rtl test", &["iverilog", "vvp", "verilator"])
 }
 
 #[test]
 fn rtl_for_a_shipped_config_lints_and_simulates_at_model_cycles() {
     if !hdl_tools() {
-        eprintln!("skipped: iverilog/verilator not installed");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -363,4 +352,51 @@ fn rtl_rejects_float_precision() {
         .code(),
         Some(2)
     );
+}
+
+#[test]
+fn rtl_for_a_tensor_core_config_emits_its_mma_unit() {
+    if !hdl_tools() {
+        return;
+    }
+    // The A100 preset with int8 operands: 512 int8 MACs per clock per tensor core over an
+    // m16n8 tile -> 16 x 8 dot-product trees of K = 512 / 128 = 4 products; an m16n8k16
+    // instruction takes 16 / 4 = 4 cycles = 16*8*16 / 512, the model's cycles per MMA.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("configs/accelerators/a100_sxm_80gb.toml"))
+        .unwrap()
+        .replace("precision = \"fp16\" ", "precision = \"int8\" ");
+    let f = temp_file(&dir, "a100_int8.toml", &text);
+    let out = dir.path().join("mma");
+    let o = accel(&[
+        "rtl",
+        "--arch",
+        f.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--run",
+    ]);
+    let log = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(o.status.success(), "{log}");
+    assert!(log.contains("design    mma16x8x4_int8"), "{log}");
+    // Test GEMM 31 x 15 x 11: 2 x 2 output tiles of 3 K-steps; fill/drain 1 + 1 + 2 + 1 + 1.
+    assert!(
+        log.contains("PASS, 18 cycles measured, 18 by the model"),
+        "{log}"
+    );
+    assert!(out.join("rtl/mma16x8x4_int8_dot.v").is_file());
+}
+
+#[test]
+fn rtl_mma_flag_checks_its_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = accel(&[
+        "rtl",
+        "--mma",
+        "4x4",
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("MxNxK"), "{}", stderr(&o));
 }

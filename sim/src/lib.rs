@@ -7,7 +7,8 @@
 //! ```
 //!
 //! - [`workload`]: the IR ([`Op::Gemm`], [`Op::Conv2d`], [`Op::Pool`], [`Op::Attention`],
-//!   [`Op::Elementwise`]) and its loaders (our TOML, SCALE-Sim topology CSVs).
+//!   [`Op::Elementwise`]) and its loaders (our TOML, SCALE-Sim topology CSVs);
+//!   [`workload::llm`] builds LLM prefill and decode phases and the serving report.
 //! - [`arch`]: the [`Accelerator`] trait and the models; [`arch::systolic`] reproduces
 //!   SCALE-Sim's compute cycles exactly and adds a double-buffered DRAM model.
 //! - [`tech`]: per-action energy and per-component area tables by precision and node.
@@ -22,7 +23,9 @@ pub mod tech;
 pub mod workload;
 
 pub use arch::Accelerator;
-pub use config::{ArchConfig, ArchFile, Dataflow, Mode, SystolicConfig};
+pub use config::{
+    ArchConfig, ArchFile, Dataflow, Mode, SystolicConfig, TensorCoreConfig, TensorCoreMode,
+};
 pub use error::{InputError, SimError};
 pub use stats::{AreaBreakdown, EnergyBreakdown, LayerStats, RunStats};
 pub use workload::{Layer, Op, Precision, Workload};

@@ -11,7 +11,7 @@ use accel_sim::workload::shipped;
 const TOLERANCE: f64 = 0.02;
 
 /// `(model, published MACs)`, each with its source.
-const PUBLISHED: [(&str, f64); 7] = [
+const PUBLISHED: [(&str, f64); 8] = [
     // torchvision docs, ResNet18_Weights.IMAGENET1K_V1: "GFLOPS 1.81"
     // (https://pytorch.org/vision/stable/models/generated/torchvision.models.resnet18.html).
     ("resnet18", 1.81e9),
@@ -34,6 +34,9 @@ const PUBLISHED: [(&str, f64); 7] = [
     // (Devlin et al., NAACL 2019: 12 layers, hidden 768, FFN 3072, 12 heads) gives 11.17 G
     // exactly; see `bert_base_matches_its_derivation_exactly`.
     ("bert_base", 22.5e9 / 2.0),
+    // NeuroSim's VGG-8 on CIFAR-10: DNN_NeuroSim_V1.4 Data/1.4_Release_test.csv logs
+    // numComputation = 1.23184e9 operations per image, 2 per MAC.
+    ("vgg8_cifar10", 1.23184e9 / 2.0),
 ];
 
 #[test]

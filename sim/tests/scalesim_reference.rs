@@ -87,7 +87,9 @@ fn compute_cycles_and_sram_accesses_match_scalesim_exactly() {
             .find(|p| p.extension().is_some_and(|e| e == "cfg"))
             .unwrap_or_else(|| panic!("{run}: no .cfg"));
         let arch = ArchFile::load(&cfg).unwrap();
-        let ArchConfig::Systolic(sys) = &arch.arch;
+        let ArchConfig::Systolic(sys) = &arch.arch else {
+            panic!("{run}: not a systolic config");
+        };
         let model = arch.build(&cfg, Mode::Fast).unwrap();
         let wl = workload::load(&dir.join(&topo).to_string_lossy()).unwrap();
 

@@ -34,19 +34,23 @@ fn precision(text: &str, flag: &str) -> Result<Precision, InputError> {
         })
 }
 
-/// The systolic design point of `--arch`, its bundle and the resource model's estimate.
+/// The design point of `--arch` (a systolic array, or a tensor core's MMA unit), its bundle
+/// and the resource model's estimate.
 fn systolic_bundle(args: &RtlArgs, file: &Path) -> Result<(Bundle, TestGemm, Option<Resources>)> {
     let arch = ArchFile::load(file)?;
     // The model's own range checks first, so both report the same keys.
     arch.build(file, Mode::Fast)?;
-    #[allow(unreachable_patterns)] // other models have no RTL generator yet
     let config = match &arch.arch {
         ArchConfig::Systolic(c) => c,
+        ArchConfig::TensorCore(c) => {
+            let design = mma::MmaDesign::from_tensor_core(c, file)?;
+            return mma_emit(args, &design, file);
+        }
         _ => {
             return Err(InputError::Invalid {
                 file: file.to_path_buf(),
-                message: "`accel rtl --arch` supports [arch.systolic] only (use --mma for a \
-                          tensor-core MMA unit)"
+                message: "`accel rtl --arch` supports [arch.systolic] and [arch.tensor_core] \
+                          only"
                     .into(),
             }
             .into())
@@ -75,9 +79,18 @@ fn mma_bundle(args: &RtlArgs, shape: &str) -> Result<(Bundle, TestGemm, Option<R
         flag,
         ["M", "N", "K", "--precision", "--accumulator"],
     )?;
-    let gemm = test_gemm(args, mma::default_test(&design));
-    mma::check_sequence(&design, std::slice::from_ref(&gemm), flag)?;
-    Ok((mma::emit_sequence(&design, &[gemm]), gemm, None))
+    mma_emit(args, &design, flag)
+}
+
+/// The bundle of an MMA unit with the default (or --test-*) test GEMM.
+fn mma_emit(
+    args: &RtlArgs,
+    design: &mma::MmaDesign,
+    file: &Path,
+) -> Result<(Bundle, TestGemm, Option<Resources>)> {
+    let gemm = test_gemm(args, mma::default_test(design));
+    mma::check_sequence(design, std::slice::from_ref(&gemm), file)?;
+    Ok((mma::emit_sequence(design, &[gemm]), gemm, None))
 }
 
 /// Emits the design's RTL and testbench into `--out`; with `--run`, checks them.

@@ -16,7 +16,7 @@
 
 use std::path::Path;
 
-use accel_sim::{InputError, Precision};
+use accel_sim::{InputError, Precision, TensorCoreConfig};
 use serde::Serialize;
 
 use super::bench::{
@@ -141,6 +141,64 @@ impl MmaDesign {
             accumulator_bits: acc.bits(),
             buffer_words,
         })
+    }
+
+    /// The MMA unit of a tensor-core design point (`[arch.tensor_core]`, integer precision):
+    /// `mma_m x mma_n` dot-product trees over `K = mma_macs_per_clock / (mma_m * mma_n)`, so
+    /// the unit does the model's multiply-accumulates per clock and one `mma_m x mma_n x
+    /// mma_k` instruction takes `mma_k / K` cycles, the model's `m*n*k / macs_per_clock`.
+    /// `file` is named in errors.
+    pub fn from_tensor_core(c: &TensorCoreConfig, file: &Path) -> Result<MmaDesign, InputError> {
+        let out_of_range = |key: &str, value: String, allowed: String| InputError::OutOfRange {
+            file: file.to_path_buf(),
+            key: key.to_string(),
+            value,
+            allowed,
+        };
+        let macs = match c.precision {
+            Precision::Int8 => c.mma_macs_per_clock.int8,
+            Precision::Int4 => c.mma_macs_per_clock.int4,
+            p => {
+                return Err(out_of_range(
+                    "arch.tensor_core.precision",
+                    format!("\"{p}\""),
+                    "\"int8\" or \"int4\" for RTL generation (the tensor-core model's integer \
+                     formats)"
+                        .into(),
+                ))
+            }
+        };
+        let key = format!("arch.tensor_core.mma_macs_per_clock.{}", c.precision);
+        let macs = macs.ok_or_else(|| {
+            out_of_range(&key, "missing".into(), "a value for the precision".into())
+        })?;
+        let (m, n) = (c.mma_m, c.mma_n);
+        if m == 0 || n == 0 || macs % (m * n) != 0 || c.mma_k % (macs / (m * n)).max(1) != 0 {
+            return Err(out_of_range(
+                &key,
+                macs.to_string(),
+                format!(
+                    "a multiple of mma_m x mma_n = {} whose quotient K divides mma_k = {} \
+                     for RTL generation (M x N trees over K products each)",
+                    m * n,
+                    c.mma_k
+                ),
+            ));
+        }
+        MmaDesign::new(
+            (m, n, macs / (m * n)),
+            c.precision,
+            None,
+            DEFAULT_BUFFER_WORDS,
+            file,
+            [
+                "arch.tensor_core.mma_m",
+                "arch.tensor_core.mma_n",
+                key.as_str(),
+                "arch.tensor_core.precision",
+                "accumulator",
+            ],
+        )
     }
 
     /// Design-point name, e.g. `mma4x4x8_int8` (`_acc16` appended for a non-int32

@@ -1,6 +1,8 @@
 //! The accelerator models behind one interface.
 
+pub mod pim;
 pub mod systolic;
+pub mod tensor_core;
 
 use rayon::prelude::*;
 
@@ -22,6 +24,12 @@ pub trait Accelerator: Send + Sync {
     /// it to say whether weights and KV cache fit.
     fn memory_capacity_bytes(&self) -> Option<u64> {
         None
+    }
+    /// Model-specific figures of a run beyond [`RunStats`], as `(name, value)`: e.g. the
+    /// ReRAM model's `accuracy_proxy` and per-component energies. Sweeps expose them as
+    /// metrics; the default has none.
+    fn extra_metrics(&self, _workload: &Workload) -> Result<Vec<(String, f64)>, SimError> {
+        Ok(Vec::new())
     }
     /// One layer, its `count` repeats included.
     fn simulate_layer(&self, layer: &Layer) -> Result<LayerStats, SimError>;

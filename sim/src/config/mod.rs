@@ -2,22 +2,29 @@
 //! and returns a ready model.
 //!
 //! ```toml
-//! [arch.systolic]   # the model; later also [arch.tensor_core], [arch.pim]
+//! [arch.systolic]   # or [arch.tensor_core] (see [`tensor_core`]); later [arch.pim]
 //! rows = 32
 //! cols = 32
 //! dataflow = "ws"   # os | ws | is
 //! ```
 
 pub mod scalesim_cfg;
+pub mod tensor_core;
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::arch::pim::dram::DramPim;
+use crate::arch::pim::reram::ReramChip;
+use crate::arch::pim::PimConfig;
 use crate::arch::systolic::SystolicArray;
+use crate::arch::tensor_core::TensorCore;
 use crate::arch::Accelerator;
 use crate::error::InputError;
 use crate::workload::Precision;
+
+pub use tensor_core::{MmaThroughput, TensorCoreConfig, TensorCoreMode};
 
 /// An accelerator file: an optional name and one model section.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -36,6 +43,11 @@ pub struct ArchFile {
 pub enum ArchConfig {
     /// A 2-D systolic array of MAC PEs with three SRAM buffers.
     Systolic(SystolicConfig),
+    /// A GPU-like device: SMs with tensor cores, shared memory, L2, HBM and links.
+    TensorCore(TensorCoreConfig),
+    /// Processing in memory: `[arch.pim.dram]` (bank-level units) or `[arch.pim.reram]`
+    /// (analog crossbars).
+    Pim(crate::arch::pim::PimConfig),
 }
 
 /// How closely to simulate.
@@ -190,6 +202,9 @@ impl ArchFile {
         let name = self.name.clone().unwrap_or_else(|| "accelerator".into());
         match &self.arch {
             ArchConfig::Systolic(c) => Ok(Box::new(SystolicArray::build(name, c, file, mode)?)),
+            ArchConfig::TensorCore(c) => Ok(Box::new(TensorCore::build(name, c, file)?)),
+            ArchConfig::Pim(PimConfig::Dram(c)) => Ok(Box::new(DramPim::build(name, c, file)?)),
+            ArchConfig::Pim(PimConfig::Reram(c)) => Ok(Box::new(ReramChip::build(name, c, file)?)),
         }
     }
 }

@@ -306,6 +306,7 @@ mod tests {
     fn systolic(arch: &ArchFile) -> &SystolicConfig {
         match &arch.arch {
             ArchConfig::Systolic(c) => c,
+            other => panic!("not systolic: {other:?}"),
         }
     }
 
