@@ -133,7 +133,8 @@ pub struct CheckArgs {
 /// `accel rtl`.
 #[derive(Debug, Args)]
 pub struct RtlArgs {
-    /// Accelerator: a TOML file (`[arch.systolic]`, integer precision) or a SCALE-Sim `.cfg`.
+    /// Accelerator: a TOML file (`[arch.systolic]` with integer precision, or
+    /// `[arch.tensor_core]` with int8/int4 precision: its MMA unit) or a SCALE-Sim `.cfg`.
     #[arg(
         long,
         value_name = "FILE",
