@@ -485,9 +485,12 @@ fn synthesizes_the_pe_once_into_a_dsp_and_the_buffers_into_block_ram() {
 
 // Golden files: the emitted text of two small design points is pinned.
 
-fn golden(cfg: SystolicConfig) {
+fn golden_systolic(cfg: SystolicConfig) {
     let d = Design::from_config(&cfg, Path::new("test.toml")).unwrap();
-    let bundle = systolic::emit(&d, &TestGemm::default_for(&d));
+    golden(systolic::emit(&d, &TestGemm::default_for(&d)));
+}
+
+fn golden(bundle: Bundle) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden/rtl")
         .join(&bundle.name);
@@ -529,21 +532,19 @@ fn golden(cfg: SystolicConfig) {
 
 #[test]
 fn golden_os_4x4_int8() {
-    golden(config(4, 4, Dataflow::Os, Precision::Int8));
+    golden_systolic(config(4, 4, Dataflow::Os, Precision::Int8));
 }
 
 #[test]
 fn golden_ws_4x4_int8() {
-    golden(config(4, 4, Dataflow::Ws, Precision::Int8));
+    golden_systolic(config(4, 4, Dataflow::Ws, Precision::Int8));
 }
 
 // Tensor-core style MMA unit: M x N dot-product trees over K with accumulators.
 
-fn check_mma(test: &str, shape: (u32, u32, u32), precision: Precision, gs: Option<Vec<TestGemm>>) {
-    if !tools_or_skip(test) {
-        return;
-    }
-    let d = mma::MmaDesign::new(
+/// An MMA unit with 64-word buffers.
+fn mma_design(shape: (u32, u32, u32), precision: Precision) -> mma::MmaDesign {
+    mma::MmaDesign::new(
         shape,
         precision,
         None,
@@ -551,7 +552,14 @@ fn check_mma(test: &str, shape: (u32, u32, u32), precision: Precision, gs: Optio
         Path::new("--mma"),
         ["m", "n", "k", "precision", "accumulator"],
     )
-    .expect("valid MMA design");
+    .expect("valid MMA design")
+}
+
+fn check_mma(test: &str, shape: (u32, u32, u32), precision: Precision, gs: Option<Vec<TestGemm>>) {
+    if !tools_or_skip(test) {
+        return;
+    }
+    let d = mma_design(shape, precision);
     let gs = gs.unwrap_or_else(|| vec![mma::default_test(&d)]);
     mma::check_sequence(&d, &gs, Path::new("--mma")).expect("test GEMMs fit");
     let bundle = mma::emit_sequence(&d, &gs);
@@ -631,15 +639,7 @@ fn mma_testbench_fails_on_a_wrong_cycle_count() {
     if !tools_or_skip("mma_testbench_fails_on_a_wrong_cycle_count") {
         return;
     }
-    let d = mma::MmaDesign::new(
-        (2, 2, 4),
-        Precision::Int8,
-        None,
-        64,
-        Path::new("--mma"),
-        ["m", "n", "k", "precision", "accumulator"],
-    )
-    .unwrap();
+    let d = mma_design((2, 2, 4), Precision::Int8);
     let bundle = mma::emit_sequence(&d, &[mma::default_test(&d)]);
     let dir = out_dir("mma_bad_cycles");
     bundle.write(&dir).unwrap();
@@ -651,4 +651,10 @@ fn mma_testbench_fails_on_a_wrong_cycle_count() {
         "{}",
         sim.log
     );
+}
+
+#[test]
+fn golden_mma_2x2x4_int8() {
+    let d = mma_design((2, 2, 4), Precision::Int8);
+    golden(mma::emit_sequence(&d, &[mma::default_test(&d)]));
 }

@@ -163,15 +163,23 @@ fn emit_rtl(
         let arch = sim
             .config(&point)
             .map_err(|message| anyhow::anyhow!("record #{id}: {message}"))?;
-        #[allow(unreachable_patterns)] // other models have no RTL generator yet
-        let check = match &arch.arch {
-            ArchConfig::Systolic(c) => {
+        let config = match &arch.arch {
+            ArchConfig::Systolic(c) => Some(rtl::PointConfig::Systolic(c)),
+            ArchConfig::TensorCore(c) => Some(rtl::PointConfig::TensorCore(c)),
+            _ => None,
+        };
+        let check = match config {
+            Some(config) => {
                 let dir = out.join("rtl").join(id.to_string());
                 eprintln!("rtl: record #{id} -> {}", dir.display());
-                rtl::check_point(id, c, &dir)?
+                rtl::check_point(id, config, &dir)?
             }
-            _ => rtl::PointCheck {
-                note: Some("no RTL: only [arch.systolic] designs have an RTL generator".into()),
+            None => rtl::PointCheck {
+                note: Some(
+                    "no RTL: only [arch.systolic] and [arch.tensor_core] designs have an RTL \
+                     generator"
+                        .into(),
+                ),
                 ..rtl::PointCheck::empty(id)
             },
         };

@@ -761,29 +761,44 @@ impl PointCheck {
     }
 }
 
-/// Emits the RTL of sweep record `id`'s systolic config into `dir` with its default test
-/// GEMM, then lints and simulates it when verilator and iverilog are installed and
-/// synthesizes it when yosys is. A design the generator rejects (e.g. floating-point
-/// operands) gives a [`PointCheck`] with a note, not an error.
-pub fn check_point(id: u64, config: &SystolicConfig, dir: &Path) -> Result<PointCheck, RtlError> {
+/// The design of a sweep record that has an RTL generator.
+#[derive(Debug, Clone, Copy)]
+pub enum PointConfig<'a> {
+    /// A systolic array.
+    Systolic(&'a SystolicConfig),
+    /// A tensor core's MMA unit ([`mma::MmaDesign::from_tensor_core`]).
+    TensorCore(&'a accel_sim::TensorCoreConfig),
+}
+
+/// Emits the RTL of sweep record `id` into `dir` with its default test GEMM, then lints and
+/// simulates it when verilator and iverilog are installed and synthesizes it when yosys is.
+/// A design the generator rejects (e.g. floating-point operands) gives a [`PointCheck`] with
+/// a note, not an error.
+pub fn check_point(id: u64, config: PointConfig, dir: &Path) -> Result<PointCheck, RtlError> {
     let mut out = PointCheck::empty(id);
     let label = PathBuf::from(format!("design #{id}"));
-    let design = match Design::from_config(config, &label) {
-        Ok(d) => d,
+    let emitted = match config {
+        PointConfig::Systolic(c) => Design::from_config(c, &label).and_then(|d| {
+            let g = TestGemm::default_for(&d);
+            systolic::check_test(&d, &g, &label)?;
+            Ok((systolic::emit(&d, &g), resources::estimate(&d)))
+        }),
+        PointConfig::TensorCore(c) => mma::MmaDesign::from_tensor_core(c, &label).and_then(|d| {
+            let g = mma::default_test(&d);
+            mma::check_sequence(&d, std::slice::from_ref(&g), &label)?;
+            Ok((mma::emit_sequence(&d, &[g]), None))
+        }),
+    };
+    let (bundle, model) = match emitted {
+        Ok(b) => b,
         Err(e) => {
             out.note = Some(format!("no RTL: {e}"));
             return Ok(out);
         }
     };
-    let gemm = TestGemm::default_for(&design);
-    if let Err(e) = systolic::check_test(&design, &gemm, &label) {
-        out.note = Some(format!("no RTL: {e}"));
-        return Ok(out);
-    }
-    let bundle = systolic::emit(&design, &gemm);
     bundle.write(dir)?;
     out.name = Some(bundle.name.clone());
-    out.model = resources::estimate(&design);
+    out.model = model;
     out.contract_cycles = Some(bundle.total_cycles());
     let missing: Vec<&str> = ["verilator", "iverilog", "vvp", "yosys"]
         .into_iter()
