@@ -264,10 +264,7 @@ pub fn fill_drain_terms(tree_levels: u32) -> Vec<(u64, &'static str)> {
         (1, "operand buffer read latency"),
         (1, "product register"),
         (u64::from(tree_levels), "adder-tree levels, ceil(log2 K)"),
-        (
-            1,
-            "accumulator register (the output word is written in the next cycle)",
-        ),
+        (1, "accumulator register, written out in the next cycle"),
         (1, "done register"),
     ]
 }

@@ -44,8 +44,8 @@
 //   fold interval = KT: one output tile ("fold") every KT cycles, one MMA step per cycle
 //   done - start  = MT * NT * KT + 6, once per GEMM:
 //                   1 (operand buffer read latency) + 1 (product register) + 2 (adder-tree
-//                   levels, ceil(log2 K)) + 1 (accumulator register (the output word is
-//                   written in the next cycle)) + 1 (done register).
+//                   levels, ceil(log2 K)) + 1 (accumulator register, written out in the
+//                   next cycle) + 1 (done register).
 `default_nettype none
 
 module mma2x2x4_int8_top (
