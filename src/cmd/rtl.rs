@@ -90,7 +90,8 @@ fn mma_emit(
 ) -> Result<(Bundle, TestGemm, Option<Resources>)> {
     let gemm = test_gemm(args, mma::default_test(design));
     mma::check_sequence(design, std::slice::from_ref(&gemm), file)?;
-    Ok((mma::emit_sequence(design, &[gemm]), gemm, None))
+    let model = resources::estimate_mma(design);
+    Ok((mma::emit_sequence(design, &[gemm]), gemm, model))
 }
 
 /// Emits the design's RTL and testbench into `--out`; with `--run`, checks them.

@@ -786,7 +786,7 @@ pub fn check_point(id: u64, config: PointConfig, dir: &Path) -> Result<PointChec
         PointConfig::TensorCore(c) => mma::MmaDesign::from_tensor_core(c, &label).and_then(|d| {
             let g = mma::default_test(&d);
             mma::check_sequence(&d, std::slice::from_ref(&g), &label)?;
-            Ok((mma::emit_sequence(&d, &[g]), None))
+            Ok((mma::emit_sequence(&d, &[g]), resources::estimate_mma(&d)))
         }),
     };
     let (bundle, model) = match emitted {

@@ -306,3 +306,61 @@ pub fn estimate(d: &Design) -> Option<Resources> {
         + buffer(d.out_words, cc * u64::from(acc));
     Some(pe * f64::from(r * c) + array_links(d) + skews + buffers + top)
 }
+
+/// The MMA unit's own control (sequencer, pointers, control pipeline, writer), from the
+/// yosys run of `mma4x4x4_int8` (512-word buffers): (LUT, FF, CARRY4).
+const MMA_TOP: [f64; 3] = [170.0, 147.0, 24.0];
+
+/// The estimate for an MMA unit with DSP-mapped products (int8 and int16 operands; `None`
+/// for int4, whose products yosys keeps in LUTs and which is not calibrated).
+///
+/// Counted from the templates as yosys maps them (`dse/tests/reference/yosys/validation/
+/// mma*.json`): one DSP48E1 per product; each dot-product tree's first adder level goes
+/// into the DSPs' post-adders (a product plus its neighbour's through the cascade); the
+/// other levels are in fabric, `ACC` flip-flops per live node and `ACC` LUTs and `ACC/4`
+/// CARRY4 per adder (`K/2 - 1` of each for a power-of-two `K`); each accumulator is `ACC` flip-flops, `2 ACC` LUTs (adder and restart
+/// multiplexer) and `ACC/4` CARRY4; the buffers as [`buffer`]; the control [`MMA_TOP`].
+pub fn estimate_mma(d: &super::mma::MmaDesign) -> Option<Resources> {
+    if d.operand_bits < 8 {
+        return None;
+    }
+    let (m, n, k) = (f64::from(d.m), f64::from(d.n), f64::from(d.k));
+    let acc = f64::from(d.accumulator_bits);
+    // Tree levels 2..L in fabric: a node is live when a product is below it; it keeps a
+    // register, and an adder when both children are live (zero padding folds away).
+    let (mut live, mut registers, mut adders) = (d.k.div_ceil(2), 0.0, 0.0);
+    for _ in 2..=d.tree_levels() {
+        adders += f64::from(live / 2);
+        live = live.div_ceil(2);
+        registers += f64::from(live);
+    }
+    let tree = Resources {
+        lut: acc * adders,
+        ff: acc * registers,
+        carry: (acc / 4.0).ceil() * adders,
+        ..Resources::default()
+    };
+    let accumulator = Resources {
+        lut: 2.0 * acc,
+        ff: acc,
+        carry: (acc / 4.0).ceil(),
+        ..Resources::default()
+    };
+    let dots = Resources {
+        dsp: k,
+        ..Resources::default()
+    } + tree;
+    let (w, a) = (u64::from(d.operand_bits), u64::from(d.accumulator_bits));
+    let (mu, nu, ku) = (u64::from(d.m), u64::from(d.n), u64::from(d.k));
+    let buffers = buffer(d.buffer_words, mu * ku * w)
+        + buffer(d.buffer_words, nu * ku * w)
+        + buffer(d.buffer_words, mu * nu * a);
+    let [lut, ff, carry] = MMA_TOP;
+    let top = Resources {
+        lut,
+        ff,
+        carry,
+        ..Resources::default()
+    };
+    Some((dots + accumulator) * (m * n) + buffers + top)
+}
