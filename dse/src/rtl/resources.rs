@@ -1,5 +1,6 @@
 //! Analytical FPGA resources (Xilinx 7-series: LUT, FF, DSP48E1, 36-Kb block RAM, CARRY4)
-//! of a systolic design point, calibrated on yosys `synth_xilinx` runs of the emitted RTL.
+//! of a systolic design point ([`estimate`]) or an MMA unit ([`estimate_mma`]), calibrated on
+//! yosys `synth_xilinx` runs of the emitted RTL.
 //!
 //! The estimate adds the design's parts the way the RTL builds them, each counted as yosys
 //! maps it:
