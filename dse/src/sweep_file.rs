@@ -26,7 +26,9 @@
 //! weight = 1.0                               # optional, for weighted_sum
 //! ```
 //!
-//! LLM scenarios add the metrics ttft_s, tpot_s, tokens_per_s, memory_gb and fits.
+//! LLM scenarios add the metrics ttft_s, tpot_s, tokens_per_s, memory_gb and fits. Integer
+//! systolic designs add the FPGA metrics lut, ff, dsp and bram ([`crate::rtl::resources`]);
+//! a sweep that uses them makes other designs infeasible.
 //!
 //! Instead of `base`, `problem = "zdt1"` names a built-in test problem and `evaluator =
 //! "command"` an external one.
