@@ -259,3 +259,42 @@ fn sweep_rtl_rejects_an_unknown_record() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("no record #9999"), "{}", stderr(&o));
 }
+
+#[test]
+fn fpga_metrics_rank_integer_designs_and_reject_float_ones() {
+    // lut as an objective and a DSP budget: the fp16 design has no RTL, so it is infeasible
+    // with the reason; the int8 ones get the resource model's numbers (one DSP48E1 per PE).
+    let dir = tempfile::tempdir().unwrap();
+    let base = root().join("configs/accelerators/fpga_8x8_ws.toml");
+    let sweep = write(
+        dir.path(),
+        "s.toml",
+        &format!(
+            "base = \"{}\"\nworkloads = [\"mobilenet_v1\"]\nsearcher = \"grid\"\nbudget = 4\n\
+             objectives = [\"latency_s\", \"lut\"]\n[space.arch.systolic]\nrows = [8, 16]\n\
+             precision = [\"int8\", \"fp16\"]\n[constraints]\ndsp = {{ max = 100 }}\n",
+            s(&base)
+        ),
+    );
+    let out = dir.path().join("out");
+    let o = accel(&["sweep", s(&sweep), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let results = std::fs::read_to_string(out.join("results.jsonl")).unwrap();
+    let records: Vec<serde_json::Value> = results
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 4);
+    for r in &records {
+        let rows = r["point"]["arch.systolic.rows"].as_i64().unwrap();
+        if r["point"]["arch.systolic.precision"] == "fp16" {
+            assert_eq!(r["feasible"], false, "{r}");
+            let why = r["error"].as_str().unwrap_or_default();
+            assert!(why.contains("FPGA resources"), "{r}");
+        } else {
+            // 8 x 8 = 64 DSPs fits the budget of 100; 16 x 8 = 128 does not.
+            assert_eq!(r["metrics"]["dsp"].as_f64(), Some((rows * 8) as f64), "{r}");
+            assert_eq!(r["feasible"], rows == 8, "{r}");
+        }
+    }
+}
