@@ -24,7 +24,7 @@ use crate::arch::Accelerator;
 use crate::error::InputError;
 use crate::workload::Precision;
 
-pub use tensor_core::{MmaThroughput, TensorCoreConfig, TensorCoreMode};
+pub use tensor_core::{AllReduceProtocol, MmaThroughput, TensorCoreConfig, TensorCoreMode};
 
 /// An accelerator file: an optional name and one model section.
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -228,6 +228,17 @@ impl TensorCore {
             )?;
         }
         check_range(file, &key("link_latency_us"), c.link_latency_us, 0.0, 1e6)?;
+        for (i, p) in c.all_reduce.iter().enumerate() {
+            let k = |f: &str| key(&format!("all_reduce[{i}].{f}"));
+            check_range(file, &k("latency_us"), p.latency_us, 0.0, 1e6)?;
+            check_range(
+                file,
+                &k("bus_bandwidth_gbps"),
+                p.bus_bandwidth_gbps,
+                0.001,
+                1e7,
+            )?;
+        }
         check_range(file, &key("mma_efficiency"), c.mma_efficiency, 0.05, 1.0)?;
         check_range(file, &key("dram_efficiency"), c.dram_efficiency, 0.05, 1.0)?;
         check_range(file, &key("uncore_area_mm2"), c.uncore_area_mm2, 0.0, 1e5)?;
@@ -393,13 +404,20 @@ impl TensorCore {
             }
             let payload = (r.batch * r.elements) as f64 * bytes;
             let link_bytes_per_s = f64::from(c.link_count) * c.link_bandwidth_gbps * 1e9;
+            let measured = if roofline {
+                None
+            } else {
+                collective::protocol_all_reduce_s(payload, r.devices, &c.all_reduce)
+            };
             cost.add(&Cost {
-                time_s: collective::ring_all_reduce_s(
-                    payload,
-                    r.devices,
-                    link_bytes_per_s,
-                    c.link_latency_us * 1e-6,
-                ),
+                time_s: measured.unwrap_or_else(|| {
+                    collective::ring_all_reduce_s(
+                        payload,
+                        r.devices,
+                        link_bytes_per_s,
+                        c.link_latency_us * 1e-6,
+                    )
+                }),
                 link_bytes: collective::ring_bytes_sent(payload, r.devices),
                 ..Cost::default()
             });
