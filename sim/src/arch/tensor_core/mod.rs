@@ -676,6 +676,16 @@ pub(crate) mod tests {
             e.contains("arch.tensor_core.sm_count") && e.contains("1..=1024"),
             "{e}"
         );
+        // A measured all-reduce protocol names its entry.
+        let mut c = base.clone();
+        c.all_reduce[1].bus_bandwidth_gbps = 0.0;
+        let e = TensorCore::build("t".into(), &c, &file)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("arch.tensor_core.all_reduce[1].bus_bandwidth_gbps"),
+            "{e}"
+        );
         // fp8 has no rate on Ampere: the error lists what is supported.
         let mut c = base.clone();
         c.precision = Precision::Fp8;
