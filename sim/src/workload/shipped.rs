@@ -8,7 +8,7 @@ use crate::error::InputError;
 use crate::workload::Workload;
 
 /// Each shipped model: name, then its TOML text.
-const MODELS: [(&str, &str); 8] = [
+const MODELS: [(&str, &str); 9] = [
     (
         "alexnet",
         include_str!("../../../workloads/models/alexnet.toml"),
@@ -16,6 +16,10 @@ const MODELS: [(&str, &str); 8] = [
     (
         "bert_base",
         include_str!("../../../workloads/models/bert_base.toml"),
+    ),
+    (
+        "llama2_7b_decode_step",
+        include_str!("../../../workloads/models/llama2_7b_decode_step.toml"),
     ),
     (
         "mobilenet_v1",
@@ -47,6 +51,7 @@ const MODELS: [(&str, &str); 8] = [
 pub const NAMES: &[&str] = &[
     "alexnet",
     "bert_base",
+    "llama2_7b_decode_step",
     "mobilenet_v1",
     "mobilenet_v2",
     "resnet18",
