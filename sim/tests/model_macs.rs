@@ -42,7 +42,10 @@ const PUBLISHED: [(&str, f64); 9] = [
     // the 32000 x 4096 embedding is a gather), plus the two products over the cache,
     // 2 x n_layer x n_ctx x d_model (Kaplan et al., arXiv:2001.08361, Table 1, counts the
     // Q.K term n_layer n_ctx d_attn; P.V is the same again).
-    ("llama2_7b_decode_step", 6.74e9 - 32000.0 * 4096.0 + 2.0 * 32.0 * 1024.0 * 4096.0),
+    (
+        "llama2_7b_decode_step",
+        6.74e9 - 32000.0 * 4096.0 + 2.0 * 32.0 * 1024.0 * 4096.0,
+    ),
 ];
 
 #[test]

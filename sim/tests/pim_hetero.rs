@@ -38,7 +38,13 @@ fn hetero_config(path: &Path) -> HeteroConfig {
 
 fn system() -> HeteroSystem {
     let path = preset_path("a100_hbm2_pim");
-    HeteroSystem::build("a100_hbm2_pim".into(), &hetero_config(&path), &path, Mode::Fast).unwrap()
+    HeteroSystem::build(
+        "a100_hbm2_pim".into(),
+        &hetero_config(&path),
+        &path,
+        Mode::Fast,
+    )
+    .unwrap()
 }
 
 fn gpu() -> Box<dyn Accelerator> {
@@ -105,7 +111,11 @@ fn llama2_7b_decode_gemvs_beat_the_gpu_by_the_published_system_range() {
     for (n, k) in [(4096, 4096), (11008, 4096), (4096, 11008)] {
         let layers = vec![fc("fc", 1, n, k)];
         let pim = run(&h, layers.clone());
-        assert!(pim.layers[0].name.starts_with("pim:"), "{}", pim.layers[0].name);
+        assert!(
+            pim.layers[0].name.starts_with("pim:"),
+            "{}",
+            pim.layers[0].name
+        );
         let speedup = run(g.as_ref(), layers).latency_s / pim.latency_s;
         assert!((2.0..=3.5).contains(&speedup), "{n}x{k}: {speedup:.2}x");
     }
@@ -132,7 +142,9 @@ fn large_batch_keeps_fc_layers_on_the_gpu_and_attention_on_the_pim() {
     // serve at 23.8 us for 4096 x 4096 while the PIM (1.2 TFLOPS a stack) needs ~0.6 ms.
     // Attention stays a GEMV over each sequence's own cache at any batch: PIM, as in
     // AttAcc [P24], whose GPU + PIM system is up to 2.81x faster than the GPU alone.
-    let w = shipped::load("llama2_7b_decode_step").unwrap().with_batch(64);
+    let w = shipped::load("llama2_7b_decode_step")
+        .unwrap()
+        .with_batch(64);
     let h = system();
     let split = h.split(&w).unwrap();
     for (l, side) in w.layers.iter().zip(&split.sides) {
@@ -187,7 +199,10 @@ fn each_crossing_is_charged_latency_plus_bytes_over_the_link() {
     let clock = h.clock_mhz() * 1e6;
     let handoff_s = s.layers[1].total_cycles as f64 / clock;
     let expected = 3.0 * (1e-6 + 65536.0 / (5.0 * 307.2e9));
-    assert!((handoff_s - expected).abs() < 1e-3 * expected, "{handoff_s:e}");
+    assert!(
+        (handoff_s - expected).abs() < 1e-3 * expected,
+        "{handoff_s:e}"
+    );
     assert_eq!(s.layers[1].dram.write_bytes, 3 * 65536);
     // The run is the sum of its parts: each layer alone on its side, and the hand-off.
     let alone = h.layer_seconds(&layers[0], Side::Host).unwrap()
@@ -253,10 +268,16 @@ fn rejects_bad_parts_and_keys_naming_them() {
     assert!(e.contains("`arch.hetero.host` must be an [arch.systolic] or [arch.tensor_core]"));
     assert!(e.contains("not an [arch.pim.dram] one"), "{e}");
     let e = error("host = \"HOST\"\npim = \"HOST\"\n");
-    assert!(e.contains("`arch.hetero.pim` must be an [arch.pim.dram]"), "{e}");
+    assert!(
+        e.contains("`arch.hetero.pim` must be an [arch.pim.dram]"),
+        "{e}"
+    );
     // A missing file, named with where it was looked for.
     let e = error("host = \"HOST\"\npim = \"no_such.toml\"\n");
-    assert!(e.contains("`arch.hetero.pim` = \"no_such.toml\": no such file"), "{e}");
+    assert!(
+        e.contains("`arch.hetero.pim` = \"no_such.toml\": no such file"),
+        "{e}"
+    );
     // Ranges.
     let e = error("host = \"HOST\"\npim = \"PIM\"\npim_devices = 0\n");
     assert!(e.contains("`arch.hetero.pim_devices` = 0 is out of range (allowed: 1..=32)"));
@@ -267,10 +288,16 @@ fn rejects_bad_parts_and_keys_naming_them() {
     assert!(e.contains("pim_rows") && e.contains("pim_max_rows"), "{e}");
     // Neither a file name nor a table.
     let e = error("host = 5\npim = \"PIM\"\n");
-    assert!(e.contains("an accelerator file name (string) or an inline"), "{e}");
+    assert!(
+        e.contains("an accelerator file name (string) or an inline"),
+        "{e}"
+    );
     // An inline part's schema errors keep their line and name the key.
     let e = error("pim = \"PIM\"\n[arch.hetero.host.tensor_core]\nsm_count = 0\n");
-    assert!(e.contains("line 3") && e.contains("tensor_cores_per_sm"), "{e}");
+    assert!(
+        e.contains("line 3") && e.contains("tensor_cores_per_sm"),
+        "{e}"
+    );
     // An error inside a referenced file names that file and its key.
     let dir = std::env::temp_dir().join(format!("accel_hetero_{}", std::process::id()));
     let text = std::fs::read_to_string(preset_path("hbm2_pim")).unwrap();
@@ -278,5 +305,8 @@ fn rejects_bad_parts_and_keys_naming_them() {
     assert_ne!(bad, text);
     std::fs::write(dir.join("bad_pim.toml"), bad).unwrap();
     let e = error("host = \"HOST\"\npim = \"bad_pim.toml\"\n");
-    assert!(e.contains("bad_pim.toml: `arch.pim.dram.pu.lanes` = 0"), "{e}");
+    assert!(
+        e.contains("bad_pim.toml: `arch.pim.dram.pu.lanes` = 0"),
+        "{e}"
+    );
 }

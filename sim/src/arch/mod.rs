@@ -44,7 +44,12 @@ pub trait Accelerator: Send + Sync {
             .par_iter()
             .map(|l| self.simulate_layer(l))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(run_stats(layers, self.mac_units(), self.clock_mhz(), self.area()))
+        Ok(run_stats(
+            layers,
+            self.mac_units(),
+            self.clock_mhz(),
+            self.area(),
+        ))
     }
 }
 

@@ -112,7 +112,11 @@ pub(crate) const PIM_ALLOWED: &str = "an [arch.pim.dram] accelerator";
 impl Part {
     /// The accelerator section and the file it came from (for errors): a referenced file is
     /// read relative to `file`'s folder.
-    pub(crate) fn resolve(&self, file: &Path, key: &str) -> Result<(ArchConfig, PathBuf), InputError> {
+    pub(crate) fn resolve(
+        &self,
+        file: &Path,
+        key: &str,
+    ) -> Result<(ArchConfig, PathBuf), InputError> {
         match self {
             Part::Inline(a) => Ok(((**a).clone(), file.to_path_buf())),
             Part::File(rel) => {
@@ -137,7 +141,10 @@ impl HeteroConfig {
     /// Replaces file references by the sections they hold; true if any was replaced.
     pub(crate) fn inline_parts(&mut self, file: &Path) -> Result<bool, InputError> {
         let mut changed = false;
-        for (part, key) in [(&mut self.host, "arch.hetero.host"), (&mut self.pim, "arch.hetero.pim")] {
+        for (part, key) in [
+            (&mut self.host, "arch.hetero.host"),
+            (&mut self.pim, "arch.hetero.pim"),
+        ] {
             if let Part::File(_) = part {
                 let (arch, _) = part.resolve(file, key)?;
                 *part = Part::Inline(Box::new(arch));

@@ -96,7 +96,10 @@ impl HeteroSystem {
             ),
         };
         let (host_arch, host_file) = c.host.resolve(file, "arch.hetero.host")?;
-        if !matches!(host_arch, ArchConfig::Systolic(_) | ArchConfig::TensorCore(_)) {
+        if !matches!(
+            host_arch,
+            ArchConfig::Systolic(_) | ArchConfig::TensorCore(_)
+        ) {
             return Err(wrong("arch.hetero.host", HOST_ALLOWED, &host_arch));
         }
         let host = ArchFile {
@@ -111,9 +114,27 @@ impl HeteroSystem {
         let key = |k: &str| format!("arch.hetero.{k}");
         let max_devices = (256 / pim_config.channels.max(1)).max(1);
         check_range(file, &key("pim_devices"), c.pim_devices, 1, max_devices)?;
-        check_range(file, &key("pim_attention_max_seq_q"), c.pim_attention_max_seq_q, 0, 65536)?;
-        check_range(file, &key("handoff_latency_us"), c.handoff_latency_us, 0.0, 1e6)?;
-        check_range(file, &key("pim_kernel_launch_us"), c.pim_kernel_launch_us, 0.0, 1e6)?;
+        check_range(
+            file,
+            &key("pim_attention_max_seq_q"),
+            c.pim_attention_max_seq_q,
+            0,
+            65536,
+        )?;
+        check_range(
+            file,
+            &key("handoff_latency_us"),
+            c.handoff_latency_us,
+            0.0,
+            1e6,
+        )?;
+        check_range(
+            file,
+            &key("pim_kernel_launch_us"),
+            c.pim_kernel_launch_us,
+            0.0,
+            1e6,
+        )?;
         if let Some(bw) = c.handoff_bandwidth_gbps {
             check_range(file, &key("handoff_bandwidth_gbps"), bw, 0.001, 1e6)?;
         }
@@ -139,10 +160,11 @@ impl HeteroSystem {
             pim_launch_s: c.pim_kernel_launch_us * 1e-6,
         };
         if c.pim_max_rows.is_none() {
-            system.rule.pim_max_rows = system.crossover_rows().map_err(|e| InputError::Invalid {
-                file: file.to_path_buf(),
-                message: format!("cannot find the default `arch.hetero.pim_max_rows`: {e}"),
-            })?;
+            system.rule.pim_max_rows =
+                system.crossover_rows().map_err(|e| InputError::Invalid {
+                    file: file.to_path_buf(),
+                    message: format!("cannot find the default `arch.hetero.pim_max_rows`: {e}"),
+                })?;
         }
         Ok(system)
     }
@@ -388,11 +410,7 @@ impl Accelerator for HeteroSystem {
     /// the layer whose output it carries.
     fn simulate(&self, workload: &Workload) -> Result<RunStats, SimError> {
         let split = self.split(workload)?;
-        let mut handoffs = split
-            .handoffs
-            .iter()
-            .zip(split.handoff_stats)
-            .peekable();
+        let mut handoffs = split.handoffs.iter().zip(split.handoff_stats).peekable();
         let mut layers = Vec::with_capacity(split.layers.len() + split.handoffs.len());
         for (i, (mut l, side)) in split.layers.into_iter().zip(&split.sides).enumerate() {
             l.name = format!("{}:{}", side.name(), l.name);
