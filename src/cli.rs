@@ -48,15 +48,26 @@ pub struct SimArgs {
     #[arg(long, value_name = "FILE")]
     pub arch: PathBuf,
     /// Workload: a TOML file, a SCALE-Sim topology `.csv`, or a shipped model's name
-    /// (resnet50, mobilenet_v2, bert_base, ...).
+    /// (resnet50, mobilenet_v2, bert_base, ...; LLMs: llama2_7b, llama2_70b, mixtral_8x7b, ...,
+    /// or a workloads/llm/*.toml file, which print the serving report).
     #[arg(long, value_name = "FILE|NAME")]
     pub workload: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Run the workload on N samples at once (multiplies every layer's batch).
+    /// Run the workload on N samples at once (multiplies every layer's batch); for an LLM, the
+    /// sequences served together.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub batch: u64,
+    /// LLM only: prompt tokens per sequence [default: 512].
+    #[arg(long, value_name = "TOKENS")]
+    pub prompt: Option<u64>,
+    /// LLM only: output tokens per sequence, the first from the prefill [default: 128].
+    #[arg(long, value_name = "TOKENS")]
+    pub gen: Option<u64>,
+    /// LLM only: tensor-parallel degree, devices the model is split over [default: 1].
+    #[arg(long, value_name = "N")]
+    pub tp: Option<u64>,
     /// Use the exact fold-by-fold reference model instead of the closed form (slow; for
     /// checking).
     #[arg(long)]

@@ -5,6 +5,7 @@ mod cmd;
 mod exit;
 mod output;
 mod progress;
+mod serving_output;
 
 use clap::Parser;
 

@@ -33,15 +33,28 @@ fn layer_json(l: &LayerStats) -> Value {
 
 /// The whole result as one JSON object.
 pub fn json(arch: &ArchFile, workload: &str, s: &RunStats, extra: &[(String, f64)]) -> Value {
+    let mut out = run_json(s);
+    out["arch"] = json!(arch);
+    out["workload"] = json!(workload);
+    // Model-specific figures (e.g. the ReRAM model's accuracy proxy), only where a model has
+    // them, so other models' output is unchanged.
+    if !extra.is_empty() {
+        let m: serde_json::Map<String, Value> =
+            extra.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        out["total"]["model_metrics"] = Value::Object(m);
+    }
+    out
+}
+
+/// A run's layers and totals as one JSON object.
+pub fn run_json(s: &RunStats) -> Value {
     let area: serde_json::Map<String, Value> = s
         .area
         .components
         .iter()
         .map(|(k, v)| (k.clone(), json!(v)))
         .collect();
-    let mut out = json!({
-        "arch": arch,
-        "workload": workload,
+    json!({
         "layers": s.layers.iter().map(layer_json).collect::<Vec<_>>(),
         "total": {
             "cycles": s.cycles,
@@ -55,15 +68,7 @@ pub fn json(arch: &ArchFile, workload: &str, s: &RunStats, extra: &[(String, f64
             "energy_breakdown_pj": s.energy,
             "area_breakdown_mm2": area,
         }
-    });
-    // Model-specific figures (e.g. the ReRAM model's accuracy proxy), only where a model has
-    // them, so other models' output is unchanged.
-    if !extra.is_empty() {
-        let m: serde_json::Map<String, Value> =
-            extra.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-        out["total"]["model_metrics"] = Value::Object(m);
-    }
-    out
+    })
 }
 
 const CSV_HEADER: [&str; 14] = [
@@ -128,12 +133,26 @@ fn csv(s: &RunStats, clock_hz: f64) -> Result<String> {
     Ok(String::from_utf8(w.into_inner()?)?)
 }
 
-/// Engineering notation with an SI prefix (1.23 M).
-fn si(v: f64) -> String {
-    let (scaled, prefix) = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
-        .iter()
-        .find(|(s, _)| v.abs() >= *s)
-        .map_or((v, ""), |(s, p)| (v / s, *p));
+/// Engineering notation with an SI prefix (1.23 M, 4.56 m); zero stays `0.000`.
+pub fn si(v: f64) -> String {
+    const PREFIXES: [(f64, &str); 8] = [
+        (1e12, "T"),
+        (1e9, "G"),
+        (1e6, "M"),
+        (1e3, "k"),
+        (1.0, ""),
+        (1e-3, "m"),
+        (1e-6, "u"),
+        (1e-9, "n"),
+    ];
+    let (scaled, prefix) =
+        PREFIXES
+            .iter()
+            .find(|(s, _)| v.abs() >= *s)
+            .map_or(
+                (v, ""),
+                |(s, p)| if v == 0.0 { (v, "") } else { (v / s, *p) },
+            );
     format!("{scaled:.3}{prefix}")
 }
 

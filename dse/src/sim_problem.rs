@@ -1,10 +1,12 @@
 //! The built-in problem: a base accelerator config with some keys set by the design point,
-//! simulated on one or more workloads, with metrics aggregated across them.
+//! simulated on one or more workloads and LLM serving scenarios, with metrics aggregated
+//! across them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use accel_sim::{workload::Workload, ArchFile, Mode};
+use accel_sim::workload::llm::{self, LlmModel, Scenario};
+use accel_sim::{workload::Workload, ArchFile, Mode, RunStats};
 
 use crate::error::DseError;
 use crate::problem::{evaluation, Evaluation, Objective, Problem};
@@ -28,12 +30,34 @@ pub const METRICS: &[(&str, &str)] = &[
         "MAC utilisation, MAC-weighted over the workloads",
     ),
     ("macs", "multiply-accumulates (aggregated)"),
+    ("ttft_s", "LLM time to first token, seconds (aggregated)"),
+    (
+        "tpot_s",
+        "LLM time per output token after the first, seconds (aggregated)",
+    ),
+    (
+        "tokens_per_s",
+        "LLM output tokens per second over whole requests (sum: total tokens / total time; \
+         max: the slowest scenario)",
+    ),
+    (
+        "memory_gb",
+        "LLM weights + KV cache per device, GB (aggregated)",
+    ),
+    (
+        "fits",
+        "1 if every LLM scenario fits the device memory (or the model states no capacity), \
+         else 0; constrain with fits = { min = 1 }",
+    ),
     (
         "accuracy_proxy",
         "model's accuracy proxy, 0..1, maximise (ReRAM: share of column sums the ADC \
          resolves without clipping; 1 for digital models), MAC-weighted over the workloads",
     ),
 ];
+
+/// The metrics only LLM scenarios report.
+pub const LLM_METRICS: &[&str] = &["ttft_s", "tpot_s", "tokens_per_s", "memory_gb", "fits"];
 
 /// Names of [`METRICS`], comma separated, for error messages.
 pub fn metric_names() -> String {
@@ -61,6 +85,17 @@ pub struct WeightedWorkload {
     pub weight: f64,
 }
 
+/// An LLM serving scenario and its weight.
+#[derive(Debug, Clone)]
+pub struct LlmScenario {
+    /// The model.
+    pub model: LlmModel,
+    /// Batch, lengths and tensor parallelism.
+    pub scenario: Scenario,
+    /// Weight (1 unless `weighted_sum`).
+    pub weight: f64,
+}
+
 /// Simulates design points of an accelerator config.
 #[derive(Debug)]
 pub struct SimProblem {
@@ -72,6 +107,8 @@ pub struct SimProblem {
     pub base_file: PathBuf,
     /// Workloads and weights.
     pub workloads: Vec<WeightedWorkload>,
+    /// LLM serving scenarios and weights.
+    pub llms: Vec<LlmScenario>,
     /// Aggregation.
     pub aggregate: Aggregate,
     /// The space (dimension names are dotted key paths into the base config).
@@ -127,57 +164,34 @@ impl SimProblem {
         let acc = arch
             .build(Path::new("design point"), Mode::Fast)
             .map_err(|e| e.to_string())?;
+        let mut t = Totals::new(self.aggregate);
         // A model may size itself to the workload (the ReRAM chip without `tiles`): take the
         // largest run's area.
         let mut area = acc.area().total_mm2();
-        let (mut lat, mut energy, mut cycles, mut stalls, mut dram, mut macs, mut busy) =
-            (0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64);
-        let (mut accuracy, mut accuracy_macs) = (0.0f64, 0.0f64);
         for w in &self.workloads {
             let s = acc.simulate(&w.workload).map_err(|e| e.to_string())?;
             area = area.max(s.area.total_mm2());
-            let proxy = acc
-                .extra_metrics(&w.workload)
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .find(|(k, _)| k == "accuracy_proxy")
-                .map_or(1.0, |(_, v)| v);
-            accuracy += proxy * s.macs as f64;
-            accuracy_macs += s.macs as f64;
-            let bytes: u64 = s
-                .layers
-                .iter()
-                .map(|l| l.dram.read_bytes() + l.dram.write_bytes)
-                .sum();
-            let vals = [
-                s.latency_s,
-                s.energy.total_pj() * 1e-12,
-                s.cycles as f64,
-                s.stall_cycles as f64,
-                bytes as f64,
-                s.macs as f64,
-                s.utilization * s.macs as f64,
-            ];
-            let acc_vals = [
-                &mut lat,
-                &mut energy,
-                &mut cycles,
-                &mut stalls,
-                &mut dram,
-                &mut macs,
-                &mut busy,
-            ];
-            for (a, v) in acc_vals.into_iter().zip(vals) {
-                *a = match self.aggregate {
-                    Aggregate::Sum => *a + v,
-                    Aggregate::WeightedSum => *a + w.weight * v,
-                    Aggregate::Max => a.max(v),
-                };
-            }
+            t.add_accuracy(acc.as_ref(), &w.workload, s.macs)?;
+            t.add_runs(w.weight, &[&s]);
         }
+        for l in &self.llms {
+            let r = llm::serve(acc.as_ref(), &l.model, &l.scenario).map_err(|e| e.to_string())?;
+            let runs: Vec<&RunStats> = std::iter::once(&r.prefill).chain(&r.decode).collect();
+            for s in &runs {
+                area = area.max(s.area.total_mm2());
+            }
+            // The decode steps multiply by the same weights as the prefill.
+            let s = &l.scenario;
+            let prefill = llm::prefill(&l.model, s.batch, s.prompt, s.tp, l.model.config.dtype);
+            let macs = runs.iter().map(|r| r.macs).sum();
+            t.add_accuracy(acc.as_ref(), &prefill, macs)?;
+            t.add_runs(l.weight, &runs);
+            t.add_llm(l.weight, &r);
+        }
+        let [lat, energy, cycles, stalls, dram, macs, busy] = t.runs;
         let power = energy / lat;
         let throughput = 1.0 / lat;
-        Ok(BTreeMap::from([
+        let mut m = BTreeMap::from([
             ("latency_s".into(), lat),
             ("energy_j".into(), energy),
             ("area_mm2".into(), area),
@@ -196,13 +210,138 @@ impl SimProblem {
             ("macs".into(), macs),
             (
                 "accuracy_proxy".into(),
-                if accuracy_macs > 0.0 {
-                    accuracy / accuracy_macs
+                if t.accuracy_macs > 0.0 {
+                    t.accuracy / t.accuracy_macs
                 } else {
                     1.0
                 },
             ),
-        ]))
+        ]);
+        if !self.llms.is_empty() {
+            let [ttft, tpot, memory] = t.llm;
+            let tokens_per_s = match self.aggregate {
+                Aggregate::Max => t.slowest_tokens_per_s,
+                Aggregate::Sum | Aggregate::WeightedSum => t.tokens / t.request_s,
+            };
+            m.extend([
+                ("ttft_s".into(), ttft),
+                ("tpot_s".into(), tpot),
+                ("tokens_per_s".into(), tokens_per_s),
+                ("memory_gb".into(), memory),
+                ("fits".into(), if t.fits { 1.0 } else { 0.0 }),
+            ]);
+        }
+        Ok(m)
+    }
+}
+
+/// Metrics summed (or maxed) over workloads and scenarios.
+struct Totals {
+    aggregate: Aggregate,
+    /// latency, energy, cycles, stalls, DRAM bytes, MACs, busy MACs (utilisation x MACs).
+    runs: [f64; 7],
+    /// ttft, tpot, memory GB.
+    llm: [f64; 3],
+    /// Output tokens and request seconds (weighted), for tokens/s.
+    tokens: f64,
+    request_s: f64,
+    slowest_tokens_per_s: f64,
+    fits: bool,
+    /// Accuracy proxy x MACs, and the MACs, for the MAC-weighted proxy.
+    accuracy: f64,
+    accuracy_macs: f64,
+}
+
+impl Totals {
+    fn new(aggregate: Aggregate) -> Self {
+        Totals {
+            aggregate,
+            runs: [0.0; 7],
+            llm: [0.0; 3],
+            tokens: 0.0,
+            request_s: 0.0,
+            slowest_tokens_per_s: f64::INFINITY,
+            fits: true,
+            accuracy: 0.0,
+            accuracy_macs: 0.0,
+        }
+    }
+
+    /// The model's accuracy proxy for `workload` (1 when it has none), weighted by `macs`.
+    fn add_accuracy(
+        &mut self,
+        acc: &dyn accel_sim::Accelerator,
+        workload: &Workload,
+        macs: u64,
+    ) -> Result<(), String> {
+        let proxy = acc
+            .extra_metrics(workload)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|(k, _)| k == "accuracy_proxy")
+            .map_or(1.0, |(_, v)| v);
+        self.accuracy += proxy * macs as f64;
+        self.accuracy_macs += macs as f64;
+        Ok(())
+    }
+
+    fn combine(&self, acc: &mut f64, v: f64, weight: f64) {
+        *acc = match self.aggregate {
+            Aggregate::Sum => *acc + v,
+            Aggregate::WeightedSum => *acc + weight * v,
+            Aggregate::Max => acc.max(v),
+        };
+    }
+
+    /// One workload (one run) or one LLM scenario (its phases, which run back to back).
+    fn add_runs(&mut self, weight: f64, runs: &[&RunStats]) {
+        let mut v = [0.0; 7];
+        for s in runs {
+            let bytes: u64 = s
+                .layers
+                .iter()
+                .map(|l| l.dram.read_bytes() + l.dram.write_bytes)
+                .sum();
+            let one = [
+                s.latency_s,
+                s.energy.total_pj() * 1e-12,
+                s.cycles as f64,
+                s.stall_cycles as f64,
+                bytes as f64,
+                s.macs as f64,
+                s.utilization * s.macs as f64,
+            ];
+            for (a, x) in v.iter_mut().zip(one) {
+                *a += x;
+            }
+        }
+        let mut runs_total = self.runs;
+        for (a, x) in runs_total.iter_mut().zip(v) {
+            self.combine(a, x, weight);
+        }
+        self.runs = runs_total;
+    }
+
+    fn add_llm(&mut self, weight: f64, r: &llm::ServingReport) {
+        let v = [
+            r.ttft_s,
+            r.tpot_s.unwrap_or(0.0),
+            r.memory.total_bytes / 1e9,
+        ];
+        let mut totals = self.llm;
+        for (a, x) in totals.iter_mut().zip(v) {
+            self.combine(a, x, weight);
+        }
+        self.llm = totals;
+        let w = match self.aggregate {
+            Aggregate::WeightedSum => weight,
+            Aggregate::Sum | Aggregate::Max => 1.0,
+        };
+        let s = &r.scenario;
+        self.tokens += w * (s.batch * s.gen) as f64;
+        self.request_s += w * r.e2e_s;
+        self.slowest_tokens_per_s = self.slowest_tokens_per_s.min(r.output_tokens_per_s);
+        self.fits &= r.memory.fits != Some(false);
     }
 }
 

@@ -16,7 +16,17 @@
 //!
 //! [constraints]
 //! area_mm2 = { max = 4.0 }
+//!
+//! [[llm]]                                    # LLM serving scenarios, with or without workloads
+//! model = "llama2_7b"                        # shipped LLM or a workloads/llm-style .toml path
+//! prompt = 2048
+//! gen = 128
+//! batch = 1                                  # optional, default 1
+//! tp = 1                                     # optional, default 1
+//! weight = 1.0                               # optional, for weighted_sum
 //! ```
+//!
+//! LLM scenarios add the metrics ttft_s, tpot_s, tokens_per_s, memory_gb and fits.
 //!
 //! Instead of `base`, `problem = "zdt1"` names a built-in test problem and `evaluator =
 //! "command"` an external one.
@@ -26,14 +36,18 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use accel_sim::{workload, InputError, Mode};
+use accel_sim::workload::llm::Scenario;
+use accel_sim::workload::{self, AnyWorkload};
+use accel_sim::{InputError, Mode};
 
 use crate::error::DseError;
 use crate::external::ExternalProblem;
 use crate::problem::{Goal, Objective, Problem, TestFunction, TestProblem};
 use crate::record::RunInfo;
 use crate::search;
-use crate::sim_problem::{metric_names, Aggregate, SimProblem, WeightedWorkload, METRICS};
+use crate::sim_problem::{
+    metric_names, Aggregate, LlmScenario, SimProblem, WeightedWorkload, LLM_METRICS, METRICS,
+};
 use crate::space::{DesignPoint, DesignSpace, Dimension, Param, Value};
 
 #[derive(Debug, Deserialize)]
@@ -56,6 +70,31 @@ struct RawSweep {
     space: toml::Table,
     #[serde(default)]
     constraints: BTreeMap<String, RawBound>,
+    #[serde(default)]
+    llm: Vec<RawLlm>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+fn unit_weight() -> f64 {
+    1.0
+}
+
+/// One `[[llm]]` serving scenario.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLlm {
+    model: String,
+    prompt: u64,
+    gen: u64,
+    #[serde(default = "one")]
+    batch: u64,
+    #[serde(default = "one")]
+    tp: u64,
+    #[serde(default = "unit_weight")]
+    weight: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -341,6 +380,60 @@ fn inline_parts(
     })
 }
 
+/// A `[[llm]]` entry: the model (a shipped name, or a path relative to the sweep file) and a
+/// scenario checked against it; errors name `llm[i].key`.
+fn llm_scenario(
+    file: &Path,
+    dir: &Path,
+    i: usize,
+    l: RawLlm,
+    base: &dyn accel_sim::Accelerator,
+) -> Result<LlmScenario, DseError> {
+    let rel = dir.join(&l.model);
+    let spec = if rel.exists() {
+        rel.to_string_lossy().into_owned()
+    } else {
+        l.model.clone()
+    };
+    let model = match workload::load_any(&spec)? {
+        AnyWorkload::Llm(m) => m,
+        AnyWorkload::Layers(_) => {
+            return Err(key_err(
+                file,
+                &format!("llm[{i}].model"),
+                format!(
+                    "`{}` is a layer workload, not an LLM (allowed: {}, or a file with an \
+                     [llm] table); put it in `workloads`",
+                    l.model,
+                    workload::shipped::LLM_NAMES.join(", ")
+                ),
+            ))
+        }
+    };
+    let scenario = Scenario {
+        batch: l.batch,
+        prompt: l.prompt,
+        gen: l.gen,
+        tp: l.tp,
+    };
+    scenario.check(&model, file, &format!("llm[{i}]."))?;
+    // A tensor-parallel scenario on a one-device model would fail at every point: say so now
+    // (a one-token prompt keeps the probe cheap).
+    let probe = Scenario {
+        prompt: 1,
+        gen: 1,
+        ..scenario
+    };
+    if let Err(e) = accel_sim::workload::llm::serve(base, &model, &probe) {
+        return Err(key_err(file, &format!("llm[{i}]"), e.to_string()));
+    }
+    Ok(LlmScenario {
+        model,
+        scenario,
+        weight: l.weight,
+    })
+}
+
 /// Every value a dimension's validation tries: ends of ranges, every choice.
 fn probe_values(p: &Param) -> Vec<f64> {
     match p.levels() {
@@ -473,9 +566,10 @@ impl SweepSpec {
             let base_text = InputError::read(&base_file)?;
             let base: toml::Value =
                 toml::from_str(&base_text).map_err(|e| InputError::toml(&base_file, e))?;
-            accel_sim::ArchFile::parse(&base_file, &base_text)?.build(&base_file, Mode::Fast)?;
-            if raw.workloads.is_empty() {
-                return Err(key_err(file, "workloads", "name at least one workload (a shipped model, or a .toml/.csv path relative to the sweep file)"));
+            let base_acc = accel_sim::ArchFile::parse(&base_file, &base_text)?
+                .build(&base_file, Mode::Fast)?;
+            if raw.workloads.is_empty() && raw.llm.is_empty() {
+                return Err(key_err(file, "workloads", "name at least one workload (a shipped model, or a .toml/.csv path relative to the sweep file) or an [[llm]] scenario"));
             }
             let aggregate = raw.aggregate.unwrap_or(Aggregate::Sum);
             let workloads = raw
@@ -498,6 +592,24 @@ impl SweepSpec {
                     })
                 })
                 .collect::<Result<Vec<_>, DseError>>()?;
+            let llms = raw
+                .llm
+                .into_iter()
+                .enumerate()
+                .map(|(i, l)| llm_scenario(file, dir, i, l, base_acc.as_ref()))
+                .collect::<Result<Vec<_>, DseError>>()?;
+            let uses = |m: &str| {
+                objectives.iter().any(|o| o.metric == m) || bounds.iter().any(|b| b.0 == m)
+            };
+            if let Some(m) = LLM_METRICS.iter().find(|m| uses(m)) {
+                if llms.is_empty() {
+                    return Err(key_err(
+                        file,
+                        "llm",
+                        format!("metric `{m}` needs at least one [[llm]] serving scenario"),
+                    ));
+                }
+            }
             if objectives.is_empty() {
                 return Err(key_err(
                     file,
@@ -535,6 +647,7 @@ impl SweepSpec {
                 base: inline_parts(base, &base_file, &base_text)?,
                 base_file,
                 workloads,
+                llms,
                 aggregate,
                 space: space_.clone(),
                 objectives,

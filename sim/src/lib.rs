@@ -7,7 +7,8 @@
 //! ```
 //!
 //! - [`workload`]: the IR ([`Op::Gemm`], [`Op::Conv2d`], [`Op::Pool`], [`Op::Attention`],
-//!   [`Op::Elementwise`]) and its loaders (our TOML, SCALE-Sim topology CSVs).
+//!   [`Op::Elementwise`]) and its loaders (our TOML, SCALE-Sim topology CSVs);
+//!   [`workload::llm`] builds LLM prefill and decode phases and the serving report.
 //! - [`arch`]: the [`Accelerator`] trait and the models; [`arch::systolic`] reproduces
 //!   SCALE-Sim's compute cycles exactly and adds a double-buffered DRAM model.
 //! - [`tech`]: per-action energy and per-component area tables by precision and node.

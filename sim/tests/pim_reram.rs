@@ -31,6 +31,13 @@ fn out_of_range_names_file_and_key() {
     assert!(msg.contains("chip.toml"), "{msg}");
     assert!(msg.contains("arch.pim.reram.cols_per_adc"), "{msg}");
     assert!(msg.contains("1..=128"), "{msg}");
+    let mut c = preset();
+    c.speedup_degree = 0;
+    let msg = ReramChip::build("t".into(), &c, Path::new("chip.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("arch.pim.reram.speedup_degree"), "{msg}");
+    assert!(msg.contains("1..=1024"), "{msg}");
 }
 
 #[test]
@@ -88,7 +95,8 @@ fn differential_weights_double_the_conversions() {
 
 #[test]
 fn weights_that_do_not_fit_reprogram_or_fail() {
-    // VGG-8 takes 398 tiles of 16 crossbars; 100 tiles force rounds with cell writes.
+    // VGG-8's weights take 398 tiles of 16 crossbars (569 with the preset's speed-up
+    // copies, which a chip too small for them goes without); 100 tiles force rounds.
     let w = shipped::load("vgg8_cifar10").unwrap();
     let mut c = preset();
     c.tiles = Some(100);

@@ -24,7 +24,10 @@ fn check_file(path: &Path) -> Result<&'static str> {
         _ => {
             let text = InputError::read(path)?;
             let table: toml::Table = text.parse().map_err(|e| InputError::toml(path, e))?;
-            if table.contains_key("arch") {
+            if table.get("llm").is_some_and(toml::Value::is_table) {
+                accel_sim::workload::llm::LlmModel::parse(path, &text)?;
+                Ok("LLM model")
+            } else if table.contains_key("arch") {
                 ArchFile::load(path)?.build(path, Mode::Fast)?;
                 Ok("accelerator")
             } else if table.contains_key("layer") {
@@ -37,7 +40,7 @@ fn check_file(path: &Path) -> Result<&'static str> {
                 Err(InputError::Invalid {
                     file: path.to_path_buf(),
                     message: "not an accelerator (no [arch] table), a workload (no [[layer]] \
-                              tables) nor a sweep (no `searcher`)"
+                              tables), an LLM (no [llm] table) nor a sweep (no `searcher`)"
                         .into(),
                 }
                 .into())

@@ -1,11 +1,12 @@
-//! Shipped models: `workloads/models/*.toml`, embedded in the binary so `accel sim resnet50`
-//! works from any directory. Each file's header says what the network is and where its shapes
-//! come from.
+//! Shipped models: `workloads/models/*.toml` (layer lists) and `workloads/llm/*.toml` (LLM
+//! hyperparameters), embedded in the binary so `accel sim resnet50` works from any directory.
+//! Each file's header says what the network is and where its numbers come from.
 
 use std::path::Path;
 
 use crate::error::InputError;
-use crate::workload::Workload;
+use crate::workload::llm::LlmModel;
+use crate::workload::{AnyWorkload, Workload};
 
 /// Each shipped model: name, then its TOML text.
 const MODELS: [(&str, &str); 9] = [
@@ -60,6 +61,89 @@ pub const NAMES: &[&str] = &[
     "vgg8_cifar10",
 ];
 
+/// Each shipped LLM: name, then its TOML text.
+const LLMS: [(&str, &str); 8] = [
+    ("gpt2", include_str!("../../../workloads/llm/gpt2.toml")),
+    (
+        "llama2_13b",
+        include_str!("../../../workloads/llm/llama2_13b.toml"),
+    ),
+    (
+        "llama2_70b",
+        include_str!("../../../workloads/llm/llama2_70b.toml"),
+    ),
+    (
+        "llama2_7b",
+        include_str!("../../../workloads/llm/llama2_7b.toml"),
+    ),
+    (
+        "llama3_70b",
+        include_str!("../../../workloads/llm/llama3_70b.toml"),
+    ),
+    (
+        "llama3_8b",
+        include_str!("../../../workloads/llm/llama3_8b.toml"),
+    ),
+    (
+        "mixtral_8x7b",
+        include_str!("../../../workloads/llm/mixtral_8x7b.toml"),
+    ),
+    (
+        "opt_1_3b",
+        include_str!("../../../workloads/llm/opt_1_3b.toml"),
+    ),
+];
+
+/// Names of the shipped LLMs, alphabetically (the file stems of `workloads/llm/*.toml`).
+pub const LLM_NAMES: &[&str] = &[
+    "gpt2",
+    "llama2_13b",
+    "llama2_70b",
+    "llama2_7b",
+    "llama3_70b",
+    "llama3_8b",
+    "mixtral_8x7b",
+    "opt_1_3b",
+];
+
+/// Every shipped LLM as `(name, TOML text)`.
+pub fn llms() -> impl Iterator<Item = (&'static str, &'static str)> {
+    LLMS.into_iter()
+}
+
+/// Loads a shipped LLM by name.
+pub fn load_llm(name: &str) -> Result<LlmModel, InputError> {
+    let (path, text) = find(llms(), "llm", name)?;
+    LlmModel::parse(Path::new(&path), text)
+}
+
+/// The repository path and text of shipped file `name` in `workloads/<folder>/`.
+fn find(
+    mut files: impl Iterator<Item = (&'static str, &'static str)>,
+    folder: &str,
+    name: &str,
+) -> Result<(String, &'static str), InputError> {
+    let (name, text) = files
+        .find(|(n, _)| *n == name)
+        .ok_or_else(|| unknown(name))?;
+    Ok((format!("workloads/{folder}/{name}.toml"), text))
+}
+
+/// Loads a shipped layer model or LLM by name.
+pub fn load_any(name: &str) -> Result<AnyWorkload, InputError> {
+    if LLM_NAMES.contains(&name) {
+        return load_llm(name).map(AnyWorkload::Llm);
+    }
+    load(name).map(AnyWorkload::Layers)
+}
+
+fn unknown(name: &str) -> InputError {
+    InputError::UnknownWorkload {
+        name: name.to_string(),
+        allowed: format!("{}, or the LLMs {}", NAMES.join(", "), LLM_NAMES.join(", ")),
+    }
+}
+
 /// Every shipped model as `(name, TOML text)`.
 pub fn all() -> impl Iterator<Item = (&'static str, &'static str)> {
     MODELS.into_iter()
@@ -67,14 +151,7 @@ pub fn all() -> impl Iterator<Item = (&'static str, &'static str)> {
 
 /// Loads a shipped model by name; errors name the model's path in the repository.
 pub fn load(name: &str) -> Result<Workload, InputError> {
-    let (name, text) =
-        all()
-            .find(|(n, _)| *n == name)
-            .ok_or_else(|| InputError::UnknownWorkload {
-                name: name.to_string(),
-                allowed: NAMES.join(", "),
-            })?;
-    let path = format!("workloads/models/{name}.toml");
+    let (path, text) = find(all(), "models", name)?;
     super::toml::parse(Path::new(&path), text)
 }
 
@@ -97,10 +174,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn shipped_directory_holds_exactly_the_embedded_models() {
-        // A new workloads/models/*.toml must be added to MODELS and NAMES.
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../workloads/models");
+    fn stems(folder: &str) -> Vec<String> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../workloads")
+            .join(folder);
         let mut stems: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
             .filter_map(|e| {
@@ -110,7 +187,26 @@ mod tests {
             })
             .collect();
         stems.sort();
-        assert_eq!(stems, NAMES);
+        stems
+    }
+
+    #[test]
+    fn shipped_directory_holds_exactly_the_embedded_models() {
+        // A new workloads/models/*.toml must be added to MODELS and NAMES, a new
+        // workloads/llm/*.toml to LLMS and LLM_NAMES.
+        assert_eq!(stems("models"), NAMES);
+        assert_eq!(stems("llm"), LLM_NAMES);
+        let embedded: Vec<&str> = llms().map(|(n, _)| n).collect();
+        assert_eq!(embedded, LLM_NAMES);
+    }
+
+    #[test]
+    fn every_shipped_llm_loads_under_its_own_name() {
+        for name in LLM_NAMES {
+            let m = load_llm(name).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(m.name, *name);
+            assert!(matches!(load_any(name), Ok(AnyWorkload::Llm(_))));
+        }
     }
 
     #[test]
@@ -118,5 +214,6 @@ mod tests {
         let msg = load("resnet51").unwrap_err().to_string();
         assert!(msg.contains("`resnet51`"), "{msg}");
         assert!(msg.contains(&NAMES.join(", ")), "{msg}");
+        assert!(msg.contains(&LLM_NAMES.join(", ")), "{msg}");
     }
 }

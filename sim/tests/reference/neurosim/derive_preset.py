@@ -16,14 +16,16 @@ ns = dict(
     e_buffer=203455.0, e_ic=6.09182e6, e_adc=2.1612e7, e_accum=3.57428e6, e_other=1.68186e7,
 )
 
-# Our counts for VGG-8 (per image) and chip (auto floorplan: 398 tiles of 4 PEs x 4 crossbars).
+# Our counts for VGG-8 (per image) and chip (auto floorplan with NeuroSim's speed-up copies,
+# speedup_degree = 8: 569 tiles of 4 PEs x 4 crossbars; 398 without copies).
 conversions = 314.578e6
 cell_reads = 39.4196e9          # before input-bit density
 wordline_steps = 307.962e6      # before input-bit density
 tree_adds = 39.322e6
 io_bits = 14.847e6
 digital_ops = 689.152e3
-tiles, pes, adcs, drivers = 398, 398 * 4, 398 * 16 * 16, 398 * 16 * 128
+tiles = 569
+pes, adcs, drivers = tiles * 4, tiles * 16 * 16, tiles * 16 * 128
 
 density = 0.18        # NeuroSim Param.cpp: inputtoggle recommended for VGG8-CIFAR10
 read_s = 1e-9         # NeuroSim MultilevelSenseAmp::CalculatePower clamps column time to >= 1 ns

@@ -57,6 +57,7 @@ defaults! {
     d_bits: u32 = 8;
     d_density: f64 = 0.5;
     d_bus_bits: u32 = 128;
+    d_buffer_bits: u32 = 32;
     d_digital_ops: u32 = 64;
     d_write_pulse: f64 = 100.0;
     d_true: bool = true;
@@ -161,7 +162,14 @@ pub struct ReramConfig {
     pub buffer_energy_pj_per_bit: f64,
     /// Buffer and control area per tile, µm².
     pub buffer_area_um2_per_tile: f64,
-    /// Width of the activation bus into each layer's tiles, bits per cycle.
+    /// Bits per cycle through a layer's activation buffer (written as they arrive, read
+    /// towards the crossbars; outputs likewise). Copies of a layer share it, so it bounds the
+    /// stage however many copies compute (NeuroSim: `tileBufferCoreSizeCol`, 32-bit
+    /// register-file cores).
+    #[serde(default = "d_buffer_bits")]
+    pub buffer_bits_per_cycle: u32,
+    /// Width of the interconnect carrying a layer's activations in and out, bits per cycle;
+    /// in series with the buffer.
     #[serde(default = "d_bus_bits")]
     pub bus_bits_per_cycle: u32,
     /// Interconnect energy per bit moved between layers, pJ.
@@ -187,6 +195,12 @@ pub struct ReramConfig {
     /// Copy the slowest layers into spare crossbars (ISAAC's pipeline balancing).
     #[serde(default = "d_true")]
     pub replicate: bool,
+    /// NeuroSim's pipeline speed-up (`speedUpDegree`): layers with many MVMs per sample get
+    /// copies so that no copy runs more than `max_mvms / degree^2` of them, nor fewer than the
+    /// least-busy multi-MVM layer runs (NeuroSim's cap: past it that layer would idle). The
+    /// chip is sized to hold the copies; 1 = no copies.
+    #[serde(default = "d_one_u32")]
+    pub speedup_degree: u32,
 }
 
 fn d_one_u32() -> u32 {
@@ -251,6 +265,14 @@ impl ReramConfig {
             0.0,
             1.0,
         )?;
+        check_range(
+            file,
+            &k("buffer_bits_per_cycle"),
+            self.buffer_bits_per_cycle,
+            1,
+            1 << 20,
+        )?;
+        check_range(file, &k("speedup_degree"), self.speedup_degree, 1, 1024)?;
         check_range(
             file,
             &k("bus_bits_per_cycle"),

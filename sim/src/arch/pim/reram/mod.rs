@@ -15,7 +15,9 @@
 //!
 //! Time per MVM: `ceil(input_bits / dac_bits) * ceil(min(k, rows) / rows_parallel) *
 //! cols_per_adc * adc_cycles_per_conversion` cycles (every crossbar of a layer in parallel);
-//! a layer's stage adds the cycles to move its activations over `bus_bits_per_cycle`.
+//! a layer's stage divides that between its copies (`speedup_degree`, `replicate`) and adds
+//! the cycles its activations take through its buffer (`buffer_bits_per_cycle`) and over the
+//! interconnect (`bus_bits_per_cycle`), which copies share.
 //! Attention products, softmax, pooling and elementwise work run on the digital unit
 //! (`digital_ops_per_cycle`), a shared resource of the pipeline.
 
@@ -36,7 +38,7 @@ use crate::workload::{Layer, Op, Workload};
 
 use energy::{Energy, UnitEnergy};
 use mapping::{Geometry, LayerWork};
-use pipeline::{Plan, Stage};
+use pipeline::{Layout, Plan, Stage};
 
 /// A validated ReRAM crossbar chip.
 #[derive(Debug, Clone)]
@@ -122,6 +124,7 @@ impl ReramChip {
             .collect::<Result<Vec<_>, _>>()?;
         let per_tile = self.crossbars_per_tile();
         let bus = u64::from(c.bus_bits_per_cycle);
+        let buffer = u64::from(c.buffer_bits_per_cycle);
         let digital_per_cycle = u64::from(c.digital_ops_per_cycle);
         let stages: Vec<Stage> = workload
             .layers
@@ -131,7 +134,7 @@ impl ReramChip {
                 tiles: w.crossbars().div_ceil(per_tile),
                 count: l.count,
                 work: w.clone(),
-                io_cycles: w.io_bits.div_ceil(bus),
+                io_cycles: w.io_bits.div_ceil(buffer) + w.io_bits.div_ceil(bus),
             })
             .collect();
         let digital_cycles: u64 = workload
@@ -148,24 +151,24 @@ impl ReramChip {
             .unwrap_or(1);
         let program = self.cycles_of_ns(self.geo.rows as f64 * c.write_ns_per_row);
         let cells_per_tile = per_tile * self.geo.rows * self.geo.cols;
-        let plan = pipeline::plan(
-            &stages,
-            digital_cycles,
-            c.tiles.map(u64::from),
-            batch,
-            c.replicate,
-            c.weight_overflow == WeightOverflow::Reprogram,
-            program,
+        let layout = Layout {
+            chip_tiles: c.tiles.map(u64::from),
+            speedup_degree: c.speedup_degree.into(),
+            replicate: c.replicate,
+            reprogram: c.weight_overflow == WeightOverflow::Reprogram,
+            program_cycles_per_round: program,
             cells_per_tile,
-        )
-        .ok_or_else(|| SimError::Unsupported {
-            layer: workload.name.clone(),
-            message: format!(
-                "the weights need {} tiles and the chip has {}; set \
+        };
+        let plan = pipeline::plan(&stages, digital_cycles, batch, &layout).ok_or_else(|| {
+            SimError::Unsupported {
+                layer: workload.name.clone(),
+                message: format!(
+                    "the weights need {} tiles and the chip has {}; set \
                  weight_overflow = \"reprogram\" or more tiles",
-                stages.iter().map(|s| s.tiles * s.count).sum::<u64>(),
-                c.tiles.unwrap_or(0)
-            ),
+                    stages.iter().map(|s| s.tiles * s.count).sum::<u64>(),
+                    c.tiles.unwrap_or(0)
+                ),
+            }
         })?;
 
         let mut total = Energy::default();
