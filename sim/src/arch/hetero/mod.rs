@@ -319,6 +319,44 @@ impl HeteroSystem {
     }
 }
 
+/// One side's share of a run: `(side, seconds, joules, layers)` for `host`, `pim` and
+/// `handoff`, read from the layer names this model gives (`host:..`, `pim:..`, kind
+/// `handoff`); `None` for a run of another model. For reports that only see [`RunStats`]
+/// (the LLM serving report).
+pub fn split_totals(stats: &RunStats) -> Option<Vec<(&'static str, f64, f64, usize)>> {
+    let side_of = |l: &LayerStats| {
+        if l.kind == "handoff" {
+            Some("handoff")
+        } else if l.name.starts_with("host:") {
+            Some("host")
+        } else if l.name.starts_with("pim:") {
+            Some("pim")
+        } else {
+            None
+        }
+    };
+    if stats.layers.iter().any(|l| side_of(l).is_none()) || stats.layers.is_empty() {
+        return None;
+    }
+    let seconds_per_cycle = if stats.cycles > 0 {
+        stats.latency_s / stats.cycles as f64
+    } else {
+        0.0
+    };
+    Some(
+        ["host", "pim", "handoff"]
+            .into_iter()
+            .map(|side| {
+                let on = stats.layers.iter().filter(|l| side_of(l) == Some(side));
+                let (cycles, pj, n) = on.fold((0u64, 0.0, 0), |(c, e, n), l| {
+                    (c + l.total_cycles, e + l.energy.total_pj(), n + 1)
+                });
+                (side, cycles as f64 * seconds_per_cycle, pj * 1e-12, n)
+            })
+            .collect(),
+    )
+}
+
 /// `systolic`, `tensor_core`, `pim.dram`... for messages.
 fn section_name(a: &ArchConfig) -> &'static str {
     match a {
