@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""When PIM wins: LLaMA-2-7B decode steps at growing batch on the A100 alone and on the A100
-plus five HBM2-PIM stacks (configs/accelerators/a100_hbm2_pim.toml); writes when_pim_wins.md.
+"""When PIM wins: LLaMA-2-7B decode steps at growing batch, and whole requests (prefill and
+decode), on the A100 alone and on the A100 plus five HBM2-PIM stacks
+(configs/accelerators/a100_hbm2_pim.toml); writes when_pim_wins.md.
 
 Run from the repository root after `cargo build`:
     python3 reports/examples/pim/when_pim_wins.py [path/to/accel]
@@ -17,12 +18,30 @@ WORKLOAD = "llama2_7b_decode_step"
 BATCHES = [1, 2, 4, 8, 16, 32, 64, 128, 256]
 
 
-def sim(arch, batch):
+SERVING_BATCHES = [1, 8, 64]
+
+
+def sim(arch, batch, workload=WORKLOAD, *extra):
     out = subprocess.run(
-        [ACCEL, "sim", "--arch", arch, "--workload", WORKLOAD, "--batch", str(batch),
-         "--format", "json"],
+        [ACCEL, "sim", "--arch", arch, "--workload", workload, "--batch", str(batch),
+         "--format", "json", *extra],
         check=True, capture_output=True, text=True).stdout
     return json.loads(out)
+
+
+def serving_rows():
+    """TTFT (prefill) and TPOT (decode) of 512 + 128-token requests."""
+    rows = [
+        "| batch | TTFT A100 (ms) | TTFT A100 + PIM (ms) | TPOT A100 (ms) | TPOT A100 + PIM (ms) | TPOT speedup |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for b in SERVING_BATCHES:
+        g, h = (sim(a, b, "llama2_7b", "--prompt", "512", "--gen", "128") for a in (GPU, HETERO))
+        rows.append(
+            f"| {b} | {g['ttft_s'] * 1e3:.2f} | {h['ttft_s'] * 1e3:.2f} "
+            f"| {g['tpot_s'] * 1e3:.2f} | {h['tpot_s'] * 1e3:.2f} "
+            f"| {g['tpot_s'] / h['tpot_s']:.2f}x |")
+    return rows
 
 
 def main():
@@ -40,7 +59,7 @@ def main():
             f"| {gpu['latency_s'] / het['total']['latency_s']:.2f}x "
             f"| {het['total']['energy_pj'] / gpu['energy_pj']:.2f} "
             f"| {', '.join(pim) or 'nothing'} | {int(m['handoffs'])} |")
-    text = "\n".join(rows) + "\n"
+    text = "\n".join(rows) + "\n\n" + "\n".join(serving_rows()) + "\n"
     Path(__file__).with_name("when_pim_wins.md").write_text(text)
     print(text, end="")
 
