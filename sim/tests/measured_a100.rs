@@ -15,7 +15,7 @@
 //!   one new token (gptSessionBenchmark: context phase, the first sampling step and the
 //!   runtime's host work, no generation step), so TTFT = prefill is the aligned comparison;
 //!   what is missing is host/runtime time and kernel inefficiency at short prompts that the
-//!   kernel-level model does not have. docs/llm.md has the table and the analysis.
+//!   kernel-level model does not have. the README (LLM serving, Validation) has the table and the analysis.
 
 mod common;
 
