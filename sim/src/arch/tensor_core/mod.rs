@@ -253,16 +253,7 @@ impl TensorCore {
                 ),
             });
         }
-        let tech = TechTables::for_node(c.tech_node_nm).ok_or_else(|| InputError::OutOfRange {
-            file: file.to_path_buf(),
-            key: key("tech_node_nm"),
-            value: c.tech_node_nm.to_string(),
-            allowed: TechTables::NODES
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-        })?;
+        let tech = TechTables::for_config(file, &key("tech_node_nm"), c.tech_node_nm)?;
         Ok(TensorCore {
             name,
             config: c.clone(),
