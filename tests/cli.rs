@@ -1,28 +1,11 @@
 //! End-to-end tests of the built `accel` binary: outputs, the JSON contract, exit codes and
 //! error messages.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Command;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn accel(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_accel"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run accel")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::*;
 
 /// Writes `text` to a fresh temporary file named `name`.
 fn temp_file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
