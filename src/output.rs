@@ -156,6 +156,19 @@ pub fn si(v: f64) -> String {
     format!("{scaled:.3}{prefix}")
 }
 
+/// A model figure of any magnitude (seconds of a microsecond layer, joules, counts): four
+/// significant digits, in scientific notation outside 0.001..1e6; whole numbers as they are.
+fn plain(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else if (1e-3..1e6).contains(&v.abs()) {
+        let digits = (3 - v.abs().log10().floor().max(0.0) as i32).max(0) as usize;
+        format!("{v:.digits$}")
+    } else {
+        format!("{v:.3e}")
+    }
+}
+
 fn table(arch: &ArchFile, workload: &str, s: &RunStats, extra: &[(String, f64)]) -> String {
     let mut out = String::new();
     let name = arch.name.as_deref().unwrap_or("accelerator");
@@ -229,7 +242,7 @@ fn table(arch: &ArchFile, workload: &str, s: &RunStats, extra: &[(String, f64)])
     if !extra.is_empty() {
         let parts: Vec<String> = extra
             .iter()
-            .map(|(k, v)| format!("{k} {}", si(*v)))
+            .map(|(k, v)| format!("{k} {}", plain(*v)))
             .collect();
         let _ = writeln!(out, "model: {}", parts.join(", "));
     }

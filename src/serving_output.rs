@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use serde_json::{json, Value};
 
+use accel_sim::arch::hetero::split_totals;
 use accel_sim::workload::llm::{LlmModel, ServingReport};
 use accel_sim::{ArchFile, RunStats};
 
@@ -162,6 +163,17 @@ fn table(arch: &ArchFile, model: &LlmModel, r: &ServingReport) -> String {
         r.output_tokens_per_s, s.batch
     );
     let _ = writeln!(out, "memory per device      {}", r.memory.message);
+    // A host + PIM system: where each phase's time and energy went.
+    for (phase, stats) in [("prefill", Some(&r.prefill)), ("decode", r.decode.as_ref())] {
+        let Some(split) = stats.and_then(split_totals) else {
+            continue;
+        };
+        let parts: Vec<String> = split
+            .iter()
+            .map(|(side, s, j, n)| format!("{side} {} {}J ({n} layers)", time(*s), si(*j)))
+            .collect();
+        let _ = writeln!(out, "{phase:<8} split         {}", parts.join(", "));
+    }
     out
 }
 

@@ -1,28 +1,10 @@
 //! End-to-end tests of the built `accel` binary: outputs, the JSON contract, exit codes and
 //! error messages.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn accel(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_accel"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run accel")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::*;
 
 /// Writes `text` to a fresh temporary file named `name`.
 fn temp_file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
@@ -399,4 +381,65 @@ fn rtl_mma_flag_checks_its_shape() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("MxNxK"), "{}", stderr(&o));
+}
+
+// --- the host + PIM system ---------------------------------------------------------------
+
+const HETERO: &str = "configs/accelerators/a100_hbm2_pim.toml";
+
+/// Table output of `accel sim` on the host + PIM system.
+fn hetero_table(extra: &[&str]) -> String {
+    let mut args = vec!["sim", "--arch", HETERO];
+    args.extend_from_slice(extra);
+    let o = accel(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    stdout(&o)
+}
+
+#[test]
+fn hetero_layer_table_names_each_side_and_the_handoffs() {
+    // Batch 64: FC layers on the GPU, decode attention on the PIM, two crossings per layer.
+    let out = hetero_table(&["--workload", "llama2_7b_decode_step", "--batch", "64"]);
+    for needle in [
+        "host:qkv_proj",
+        "handoff>pim after qkv_pr",
+        "pim:attention",
+        "handoff>host after atten",
+        "host:o_proj",
+        "handoffs 64",
+        "pim_max_rows 2",
+    ] {
+        assert!(out.contains(needle), "lacks {needle:?}:\n{out}");
+    }
+}
+
+#[test]
+fn hetero_serving_report_shows_the_split_per_phase() {
+    let out = hetero_table(&["--workload", "llama2_7b", "--gen", "128"]);
+    // Batch 1: the prompt's GEMMs on the GPU; every decode layer on the PIM.
+    let line = |start: &str| out.lines().find(|l| l.starts_with(start)).unwrap();
+    let decode = line("decode   split");
+    assert!(
+        decode.contains("host 0.000 us 0.000J (0 layers)"),
+        "{decode}"
+    );
+    assert!(decode.contains("handoff 0.000 us"), "{decode}");
+    let prefill = line("prefill  split");
+    assert!(
+        prefill.starts_with("prefill  split         host 30."),
+        "{prefill}"
+    );
+}
+
+#[test]
+fn hetero_pim_part_that_is_not_dram_pim_is_bad_input() {
+    let parts = root().join("configs/accelerators");
+    bad_arch(
+        &format!(
+            "[arch.hetero]\nhost = \"{}\"\npim = \"{}\"\n",
+            parts.join("a100_sxm_80gb.toml").display(),
+            parts.join("reram_neurosim_22nm.toml").display()
+        ),
+        &["`arch.hetero.pim` must be an [arch.pim.dram] accelerator, not an [arch.pim.reram] one"],
+    );
 }

@@ -1,24 +1,10 @@
 //! End-to-end tests of `accel sim` on LLM workloads: the serving report in every format,
 //! shipped names and paths, and bad scenarios or model files (exit 2, file, key, allowed).
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn accel(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_accel"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .output()
-        .expect("run accel")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::*;
 
 const TPU: &str = "configs/accelerators/tpu_v1_like.toml";
 

@@ -1,23 +1,9 @@
 //! End-to-end tests of `accel sweep` and `accel merge` on the built binary.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn accel(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_accel"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run accel")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::*;
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);

@@ -365,6 +365,23 @@ fn space(
     Ok(())
 }
 
+/// An `[arch.hetero]` base with its file references replaced by the sections they name:
+/// design points are built from the TOML value alone, and the space may set keys inside.
+fn inline_parts(
+    base: toml::Value,
+    base_file: &Path,
+    base_text: &str,
+) -> Result<toml::Value, InputError> {
+    let mut arch = accel_sim::ArchFile::parse(base_file, base_text)?;
+    if !arch.inline_parts(base_file)? {
+        return Ok(base);
+    }
+    toml::Value::try_from(&arch).map_err(|e| InputError::Invalid {
+        file: base_file.to_path_buf(),
+        message: format!("cannot inline the referenced parts: {e}"),
+    })
+}
+
 /// A `[[llm]]` entry: the model (a shipped name, or a path relative to the sweep file) and a
 /// scenario checked against it; errors name `llm[i].key`.
 fn llm_scenario(
@@ -629,7 +646,7 @@ impl SweepSpec {
             }
             let p = SimProblem {
                 file: file.to_path_buf(),
-                base,
+                base: inline_parts(base, &base_file, &base_text)?,
                 base_file,
                 workloads,
                 llms,

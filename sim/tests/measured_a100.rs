@@ -4,15 +4,18 @@
 //! Two checks:
 //! - physics: no measured time may beat the ideal A100 roofline of the same scenario (per
 //!   device, tensor parallelism splitting the work); measured over ideal is 1.4x to 4.2x;
-//! - the tensor-core model's A100 preset (`mode = "tiled"`, unchanged): LLaMA-2-7B decode
-//!   (time per output token, and whole requests of 128 output tokens, which decode dominates)
-//!   within 15 %. Every other row is a known under-prediction, asserted as one: first-token
-//!   latency is 17-58 % low and LLaMA-2-70B on four GPUs 12-20 % low. The measured first-token
-//!   figures are whole `generate()` calls with one output token (TensorRT-LLM) or the time to
-//!   the first streamed token (lmdeploy), which include host-side work, and possibly a first
-//!   decode iteration, that the kernel-level model does not have; the 70B rows add 160 NCCL
-//!   all-reduces per token, whose latency the preset assumes (2 us per ring step). The table
-//!   is in docs/llm.md; closing the gap is the tensor-core model's calibration, not a fit here.
+//! - the tensor-core model's A100 preset (`mode = "tiled"`, unchanged), with the all-reduce
+//!   of NCCL measured on four NVLink A100s (tests/nccl_a100.rs): 8 of the 16 rows within
+//!   15 % (`WITHIN_15`: LLaMA-2-7B decode and whole requests, LLaMA-2-70B tp 4 decode, the
+//!   128-token 70B request and TensorRT-LLM's 2048-token 70B first token). The other 8 are
+//!   under-predicted by 15-54 %, asserted as such: the first-token latency of short prompts
+//!   (7B at 128 tokens -37 % / -54 %, 70B at 128 tokens -20 % / -49 %), of LLaMA-2-7B at
+//!   2048 tokens (-17 % / -21 %), lmdeploy's 70B at 2048 (-18 %) and its 2048-token 70B
+//!   request (-18 %). TensorRT-LLM's figure is a whole `GptSession::generate()` call with
+//!   one new token (gptSessionBenchmark: context phase, the first sampling step and the
+//!   runtime's host work, no generation step), so TTFT = prefill is the aligned comparison;
+//!   what is missing is host/runtime time and kernel inefficiency at short prompts that the
+//!   kernel-level model does not have. the README (LLM serving, Validation) has the table and the analysis.
 
 mod common;
 
@@ -78,8 +81,20 @@ fn label(row: &Row) -> String {
     )
 }
 
+/// Rows the A100 preset matches within 15 % (labels as `label` prints them).
+const WITHIN_15: [&str; 8] = [
+    "lmdeploy_v0.1.0a1 llama2_7b tp1 p128 tpot_p50",
+    "lmdeploy_v0.1.0a1 llama2_7b tp1 p2048 tpot_p50",
+    "lmdeploy_v0.1.0a1 llama2_7b tp1 p128 e2e_from_throughput",
+    "lmdeploy_v0.1.0a1 llama2_7b tp1 p2048 e2e_from_throughput",
+    "lmdeploy_v0.1.0a1 llama2_70b tp4 p128 tpot_p50",
+    "lmdeploy_v0.1.0a1 llama2_70b tp4 p2048 tpot_p50",
+    "lmdeploy_v0.1.0a1 llama2_70b tp4 p128 e2e_from_throughput",
+    "trtllm_v0.5 llama2_70b tp4 p2048 ttft",
+];
+
 #[test]
-fn tensor_core_a100_matches_measured_decode_within_15_percent() {
+fn tensor_core_a100_matches_measured_serving_within_15_percent() {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/accelerators/a100_sxm_80gb.toml");
     let acc = ArchFile::load(&path)
@@ -89,22 +104,21 @@ fn tensor_core_a100_matches_measured_decode_within_15_percent() {
     for row in rows() {
         let ours = estimate(acc.as_ref(), &row);
         let err = (ours - row.measured_s) / row.measured_s;
+        let name = label(&row);
         eprintln!(
-            "{}: measured {} s, model {ours:.4} s ({:+.1} %)",
-            label(&row),
+            "{name}: measured {} s, model {ours:.4} s ({:+.1} %)",
             row.measured_s,
             100.0 * err
         );
-        let decode_7b = row.model == "llama2_7b" && row.metric != "ttft";
-        if decode_7b {
-            assert!(err.abs() < 0.15, "{}: {:+.1} %", label(&row), 100.0 * err);
+        if WITHIN_15.contains(&name.as_str()) {
+            assert!(err.abs() < 0.15, "{name}: {:+.1} %", 100.0 * err);
             within += 1;
         } else {
-            // The known gap: missing host and collective overheads make the model fast.
-            assert!(err < 0.0, "{}: now {:+.1} %", label(&row), 100.0 * err);
+            // The known gap (header): still an under-prediction, and not yet within 15 %.
+            assert!(err <= -0.15, "{name}: now {:+.1} %", 100.0 * err);
         }
     }
-    assert_eq!(within, 4);
+    assert_eq!(within, WITHIN_15.len());
 }
 
 #[test]

@@ -11,7 +11,7 @@ use accel_sim::workload::shipped;
 const TOLERANCE: f64 = 0.02;
 
 /// `(model, published MACs)`, each with its source.
-const PUBLISHED: [(&str, f64); 8] = [
+const PUBLISHED: [(&str, f64); 9] = [
     // torchvision docs, ResNet18_Weights.IMAGENET1K_V1: "GFLOPS 1.81"
     // (https://pytorch.org/vision/stable/models/generated/torchvision.models.resnet18.html).
     ("resnet18", 1.81e9),
@@ -37,6 +37,15 @@ const PUBLISHED: [(&str, f64); 8] = [
     // NeuroSim's VGG-8 on CIFAR-10: DNN_NeuroSim_V1.4 Data/1.4_Release_test.csv logs
     // numComputation = 1.23184e9 operations per image, 2 per MAC.
     ("vgg8_cifar10", 1.23184e9 / 2.0),
+    // One LLaMA-2-7B decode step at a 1024-token context: every weight but the embedding
+    // table is used once per token (Touvron et al., arXiv:2307.09288: 6.74 B parameters;
+    // the 32000 x 4096 embedding is a gather), plus the two products over the cache,
+    // 2 x n_layer x n_ctx x d_model (Kaplan et al., arXiv:2001.08361, Table 1, counts the
+    // Q.K term n_layer n_ctx d_attn; P.V is the same again).
+    (
+        "llama2_7b_decode_step",
+        6.74e9 - 32000.0 * 4096.0 + 2.0 * 32.0 * 1024.0 * 4096.0,
+    ),
 ];
 
 #[test]

@@ -29,13 +29,7 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 }
 
 fn gemv(n: u64, k: u64) -> GemvJob {
-    GemvJob {
-        groups: 1,
-        n,
-        k,
-        batch: 1,
-        shared_input: true,
-    }
+    GemvJob::single(n, k)
 }
 
 #[test]

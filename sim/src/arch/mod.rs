@@ -1,5 +1,6 @@
 //! The accelerator models behind one interface.
 
+pub mod hetero;
 pub mod pim;
 pub mod systolic;
 pub mod tensor_core;
@@ -43,30 +44,45 @@ pub trait Accelerator: Send + Sync {
             .par_iter()
             .map(|l| self.simulate_layer(l))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut energy = EnergyBreakdown::default();
-        let (mut cycles, mut compute, mut stall, mut macs) = (0, 0, 0, 0);
-        for l in &layers {
-            energy.add(&l.energy);
-            cycles += l.total_cycles;
-            compute += l.compute_cycles;
-            stall += l.stall_cycles;
-            macs += l.macs;
-        }
-        let utilization = if cycles == 0 {
-            0.0
-        } else {
-            macs as f64 / (cycles as f64 * self.mac_units() as f64)
-        };
-        Ok(RunStats {
+        Ok(run_stats(
             layers,
-            cycles,
-            compute_cycles: compute,
-            stall_cycles: stall,
-            macs,
-            latency_s: cycles as f64 / (self.clock_mhz() * 1e6),
-            energy,
-            area: self.area(),
-            utilization,
-        })
+            self.mac_units(),
+            self.clock_mhz(),
+            self.area(),
+        ))
+    }
+}
+
+/// Sums per-layer results into a run: cycles at `clock_mhz`, utilisation over `mac_units`.
+pub fn run_stats(
+    layers: Vec<LayerStats>,
+    mac_units: u64,
+    clock_mhz: f64,
+    area: AreaBreakdown,
+) -> RunStats {
+    let mut energy = EnergyBreakdown::default();
+    let (mut cycles, mut compute, mut stall, mut macs) = (0, 0, 0, 0);
+    for l in &layers {
+        energy.add(&l.energy);
+        cycles += l.total_cycles;
+        compute += l.compute_cycles;
+        stall += l.stall_cycles;
+        macs += l.macs;
+    }
+    let utilization = if cycles == 0 {
+        0.0
+    } else {
+        macs as f64 / (cycles as f64 * mac_units as f64)
+    };
+    RunStats {
+        layers,
+        cycles,
+        compute_cycles: compute,
+        stall_cycles: stall,
+        macs,
+        latency_s: cycles as f64 / (clock_mhz * 1e6),
+        energy,
+        area,
+        utilization,
     }
 }

@@ -2,7 +2,8 @@
 //! and returns a ready model.
 //!
 //! ```toml
-//! [arch.systolic]   # or [arch.tensor_core] (see [`tensor_core`]); later [arch.pim]
+//! [arch.systolic]   # or [arch.tensor_core] (see [`tensor_core`]), [arch.pim.dram],
+//!                   # [arch.pim.reram], [arch.hetero] (host + PIM)
 //! rows = 32
 //! cols = 32
 //! dataflow = "ws"   # os | ws | is
@@ -15,6 +16,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::arch::hetero::HeteroSystem;
 use crate::arch::pim::dram::DramPim;
 use crate::arch::pim::reram::ReramChip;
 use crate::arch::pim::PimConfig;
@@ -24,7 +26,7 @@ use crate::arch::Accelerator;
 use crate::error::InputError;
 use crate::workload::Precision;
 
-pub use tensor_core::{MmaThroughput, TensorCoreConfig, TensorCoreMode};
+pub use tensor_core::{AllReduceProtocol, MmaThroughput, TensorCoreConfig, TensorCoreMode};
 
 /// An accelerator file: an optional name and one model section.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -48,6 +50,8 @@ pub enum ArchConfig {
     /// Processing in memory: `[arch.pim.dram]` (bank-level units) or `[arch.pim.reram]`
     /// (analog crossbars).
     Pim(crate::arch::pim::PimConfig),
+    /// A host accelerator plus DRAM-PIM devices with a partitioner (`[arch.hetero]`).
+    Hetero(crate::arch::hetero::HeteroConfig),
 }
 
 /// How closely to simulate.
@@ -205,6 +209,17 @@ impl ArchFile {
             ArchConfig::TensorCore(c) => Ok(Box::new(TensorCore::build(name, c, file)?)),
             ArchConfig::Pim(PimConfig::Dram(c)) => Ok(Box::new(DramPim::build(name, c, file)?)),
             ArchConfig::Pim(PimConfig::Reram(c)) => Ok(Box::new(ReramChip::build(name, c, file)?)),
+            ArchConfig::Hetero(c) => Ok(Box::new(HeteroSystem::build(name, c, file, mode)?)),
+        }
+    }
+
+    /// Replaces the file references of an `[arch.hetero]` (relative to `file`) by the
+    /// sections they hold, so the config stands alone (sweeps edit keys inside it); true if
+    /// anything was replaced.
+    pub fn inline_parts(&mut self, file: &Path) -> Result<bool, InputError> {
+        match &mut self.arch {
+            ArchConfig::Hetero(h) => h.inline_parts(file),
+            _ => Ok(false),
         }
     }
 }

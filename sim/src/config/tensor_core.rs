@@ -134,6 +134,18 @@ fn default_node_nm() -> u32 {
     7
 }
 
+/// One all-reduce protocol as an alpha-beta cost: `latency_us + 2(p-1)/p * bytes /
+/// bus_bandwidth_gbps` (nccl-tests' bus-bandwidth convention, so the bandwidth term scales
+/// with the device count as a ring does).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AllReduceProtocol {
+    /// Fixed time per all-reduce, µs.
+    pub latency_us: f64,
+    /// Sustained bus bandwidth, GB/s.
+    pub bus_bandwidth_gbps: f64,
+}
+
 /// `[arch.tensor_core]`: units are in the key names (`_kib`, `_mib`, `_gib`, `_gbps` = 10^9
 /// bytes per second, `_mhz`, `_us`, `_ns`).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -199,6 +211,10 @@ pub struct TensorCoreConfig {
     /// Latency of one step over a link, µs.
     #[serde(default = "default_link_latency_us")]
     pub link_latency_us: f64,
+    /// Measured all-reduce cost, one entry per NCCL protocol; the fastest wins. Empty: the
+    /// ideal ring over the links (`link_*`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub all_reduce: Vec<AllReduceProtocol>,
     /// `tiled` (realistic) or `roofline` (ideal).
     #[serde(default)]
     pub mode: TensorCoreMode,

@@ -87,6 +87,25 @@ impl TechTables {
             .then_some(TechTables { node_nm })
     }
 
+    /// [`TechTables::for_node`] for a config key: an unsupported node is an error naming
+    /// `file`, `key` and the supported nodes.
+    pub fn for_config(
+        file: &std::path::Path,
+        key: &str,
+        node_nm: u32,
+    ) -> Result<TechTables, crate::error::InputError> {
+        Self::for_node(node_nm).ok_or_else(|| crate::error::InputError::OutOfRange {
+            file: file.to_path_buf(),
+            key: key.to_string(),
+            value: node_nm.to_string(),
+            allowed: Self::NODES
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+    }
+
     /// Energy at this node relative to 45 nm (Stillmaker & Baas 2017 fit at the node's supply
     /// over the fit at 45 nm, 0.9 V).
     pub fn energy_scale(&self) -> f64 {

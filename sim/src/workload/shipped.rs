@@ -9,7 +9,7 @@ use crate::workload::llm::LlmModel;
 use crate::workload::{AnyWorkload, Workload};
 
 /// Each shipped model: name, then its TOML text.
-const MODELS: [(&str, &str); 8] = [
+const MODELS: [(&str, &str); 9] = [
     (
         "alexnet",
         include_str!("../../../workloads/models/alexnet.toml"),
@@ -17,6 +17,10 @@ const MODELS: [(&str, &str); 8] = [
     (
         "bert_base",
         include_str!("../../../workloads/models/bert_base.toml"),
+    ),
+    (
+        "llama2_7b_decode_step",
+        include_str!("../../../workloads/models/llama2_7b_decode_step.toml"),
     ),
     (
         "mobilenet_v1",
@@ -48,6 +52,7 @@ const MODELS: [(&str, &str); 8] = [
 pub const NAMES: &[&str] = &[
     "alexnet",
     "bert_base",
+    "llama2_7b_decode_step",
     "mobilenet_v1",
     "mobilenet_v2",
     "resnet18",

@@ -79,16 +79,7 @@ impl SystolicArray {
                 });
             }
         }
-        let tech = TechTables::for_node(c.tech_node_nm).ok_or_else(|| InputError::OutOfRange {
-            file: file.to_path_buf(),
-            key: "arch.systolic.tech_node_nm".into(),
-            value: c.tech_node_nm.to_string(),
-            allowed: TechTables::NODES
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-        })?;
+        let tech = TechTables::for_config(file, "arch.systolic.tech_node_nm", c.tech_node_nm)?;
         Ok(SystolicArray {
             name,
             config: c.clone(),

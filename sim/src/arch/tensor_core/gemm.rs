@@ -91,21 +91,8 @@ fn on_cuda_cores(machine: &Machine, p: &GemmProblem, launch_s: f64) -> Cost {
 #[cfg(test)]
 mod tests {
     use super::super::tests::a100_machine;
+    use super::super::tiling::tests::fp16;
     use super::*;
-
-    fn fp16(m: u64, n: u64, k: u64) -> GemmProblem {
-        GemmProblem {
-            m,
-            n,
-            k,
-            groups: 1,
-            a_elems: m * k,
-            operand_bytes: 2.0,
-            out_bytes: 2.0,
-            acc_bytes: 4.0,
-            macs_per_sm_clock: 1024.0,
-        }
-    }
 
     #[test]
     fn roofline_is_the_larger_of_compute_and_bytes() {

@@ -228,6 +228,17 @@ impl TensorCore {
             )?;
         }
         check_range(file, &key("link_latency_us"), c.link_latency_us, 0.0, 1e6)?;
+        for (i, p) in c.all_reduce.iter().enumerate() {
+            let k = |f: &str| key(&format!("all_reduce[{i}].{f}"));
+            check_range(file, &k("latency_us"), p.latency_us, 0.0, 1e6)?;
+            check_range(
+                file,
+                &k("bus_bandwidth_gbps"),
+                p.bus_bandwidth_gbps,
+                0.001,
+                1e7,
+            )?;
+        }
         check_range(file, &key("mma_efficiency"), c.mma_efficiency, 0.05, 1.0)?;
         check_range(file, &key("dram_efficiency"), c.dram_efficiency, 0.05, 1.0)?;
         check_range(file, &key("uncore_area_mm2"), c.uncore_area_mm2, 0.0, 1e5)?;
@@ -242,16 +253,7 @@ impl TensorCore {
                 ),
             });
         }
-        let tech = TechTables::for_node(c.tech_node_nm).ok_or_else(|| InputError::OutOfRange {
-            file: file.to_path_buf(),
-            key: key("tech_node_nm"),
-            value: c.tech_node_nm.to_string(),
-            allowed: TechTables::NODES
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-        })?;
+        let tech = TechTables::for_config(file, &key("tech_node_nm"), c.tech_node_nm)?;
         Ok(TensorCore {
             name,
             config: c.clone(),
@@ -393,13 +395,20 @@ impl TensorCore {
             }
             let payload = (r.batch * r.elements) as f64 * bytes;
             let link_bytes_per_s = f64::from(c.link_count) * c.link_bandwidth_gbps * 1e9;
+            let measured = if roofline {
+                None
+            } else {
+                collective::protocol_all_reduce_s(payload, r.devices, &c.all_reduce)
+            };
             cost.add(&Cost {
-                time_s: collective::ring_all_reduce_s(
-                    payload,
-                    r.devices,
-                    link_bytes_per_s,
-                    c.link_latency_us * 1e-6,
-                ),
+                time_s: measured.unwrap_or_else(|| {
+                    collective::ring_all_reduce_s(
+                        payload,
+                        r.devices,
+                        link_bytes_per_s,
+                        c.link_latency_us * 1e-6,
+                    )
+                }),
                 link_bytes: collective::ring_bytes_sent(payload, r.devices),
                 ..Cost::default()
             });
@@ -656,6 +665,16 @@ pub(crate) mod tests {
             .to_string();
         assert!(
             e.contains("arch.tensor_core.sm_count") && e.contains("1..=1024"),
+            "{e}"
+        );
+        // A measured all-reduce protocol names its entry.
+        let mut c = base.clone();
+        c.all_reduce[1].bus_bandwidth_gbps = 0.0;
+        let e = TensorCore::build("t".into(), &c, &file)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("arch.tensor_core.all_reduce[1].bus_bandwidth_gbps"),
             "{e}"
         );
         // fp8 has no rate on Ampere: the error lists what is supported.

@@ -244,7 +244,7 @@ pub fn best_plan(machine: &Machine, p: &GemmProblem) -> Option<TilePlan> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// An A100-like SM array: 108 SMs at 1 GHz (so cycles read as ns), 1024 fp16 MACs per SM
@@ -267,7 +267,8 @@ mod tests {
         }
     }
 
-    fn fp16(m: u64, n: u64, k: u64) -> GemmProblem {
+    /// A dense fp16 product on 1024 MACs per SM per clock (fp32 accumulators).
+    pub(crate) fn fp16(m: u64, n: u64, k: u64) -> GemmProblem {
         GemmProblem {
             m,
             n,

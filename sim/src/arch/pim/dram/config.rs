@@ -256,16 +256,7 @@ impl DramPimConfig {
         check_range(file, &k("pu.lanes"), pu.lanes, 1, 1024)?;
         check_range(file, &k("pu.clock_mhz"), pu.clock_mhz, 1.0, 10_000.0)?;
         check_range(file, &k("pu.accumulators"), pu.accumulators, 1, 1 << 20)?;
-        let tech = TechTables::for_node(pu.tech_node_nm).ok_or_else(|| InputError::OutOfRange {
-            file: file.to_path_buf(),
-            key: k("pu.tech_node_nm"),
-            value: pu.tech_node_nm.to_string(),
-            allowed: TechTables::NODES
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-        })?;
+        let tech = TechTables::for_config(file, &k("pu.tech_node_nm"), pu.tech_node_nm)?;
         let t = &self.timing;
         check_range(file, &k("timing.tck_ns"), t.tck_ns, 0.05, 100.0)?;
         for (key, ns) in [

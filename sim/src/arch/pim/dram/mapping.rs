@@ -42,6 +42,17 @@ pub struct GemvJob {
 }
 
 impl GemvJob {
+    /// One `n x k` matrix times one vector.
+    pub fn single(n: u64, k: u64) -> Self {
+        GemvJob {
+            groups: 1,
+            n,
+            k,
+            batch: 1,
+            shared_input: true,
+        }
+    }
+
     /// Multiply-accumulates.
     pub fn macs(&self) -> u64 {
         self.groups * self.n * self.k * self.batch
@@ -276,13 +287,7 @@ mod tests {
     }
 
     fn gemv(n: u64, k: u64) -> GemvJob {
-        GemvJob {
-            groups: 1,
-            n,
-            k,
-            batch: 1,
-            shared_input: true,
-        }
+        GemvJob::single(n, k)
     }
 
     #[test]
