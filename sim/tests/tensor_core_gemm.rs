@@ -3,26 +3,11 @@
 //! no shape off by more than 25 %. The only change to the shipped A100 preset is the fixed
 //! per-call time, set to the 21 us host overhead the data set carries.
 
-use std::path::{Path, PathBuf};
+mod llmcompass;
 
-use accel_sim::workload::{Gemm, Layer, Op, Precision};
-use accel_sim::{Accelerator, ArchConfig, ArchFile, Mode, TensorCoreMode};
-
-fn reference_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/llmcompass_a100")
-}
-
-fn a100(mode: TensorCoreMode, launch_us: f64) -> Box<dyn Accelerator> {
-    let file =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/accelerators/a100_sxm_80gb.toml");
-    let mut arch = ArchFile::load(&file).expect("preset loads");
-    let ArchConfig::TensorCore(c) = &mut arch.arch else {
-        panic!("the A100 preset is a tensor_core config");
-    };
-    c.kernel_launch_us = launch_us;
-    c.mode = mode;
-    arch.build(&file, Mode::Fast).expect("preset builds")
-}
+use accel_sim::workload::{Gemm, Op};
+use accel_sim::{Accelerator, TensorCoreMode};
+use llmcompass::{a100, check_table, fp16_seconds, median, reference_dir};
 
 /// `(m, n, k, measured seconds)` rows.
 fn measurements() -> Vec<(u64, u64, u64, f64)> {
@@ -43,30 +28,14 @@ fn measurements() -> Vec<(u64, u64, u64, f64)> {
 }
 
 fn seconds(acc: &dyn Accelerator, m: u64, n: u64, k: u64) -> f64 {
-    let layer = Layer {
-        name: format!("{m}x{n}x{k}"),
-        op: Op::Gemm(Gemm {
-            batch: 1,
-            groups: 1,
-            m,
-            n,
-            k,
-        }),
-        count: 1,
-        precision: Some(Precision::Fp16),
-    };
-    let s = acc.simulate_layer(&layer).unwrap();
-    s.total_cycles as f64 / (acc.clock_mhz() * 1e6)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
+    let op = Op::Gemm(Gemm {
+        batch: 1,
+        groups: 1,
+        m,
+        n,
+        k,
+    });
+    fp16_seconds(acc, &format!("{m}x{n}x{k}"), op, 1)
 }
 
 #[test]
@@ -104,17 +73,7 @@ fn a100_gemm_times_match_measurements() {
         median(roofline_errors.clone()) * 100.0,
         roofline_errors.iter().cloned().fold(0.0, f64::max) * 100.0
     );
-    println!("{table}");
-    let path = reference_dir().join("errors.md");
-    if std::env::var_os("UPDATE_REFERENCE").is_some() {
-        std::fs::write(&path, &table).unwrap();
-    } else {
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(
-            committed, table,
-            "errors.md is stale: rerun with UPDATE_REFERENCE=1"
-        );
-    }
+    check_table("errors.md", &table);
     assert!(med < 0.10, "median |error| {med}");
     assert!(max < 0.25, "max |error| {max}");
 }
