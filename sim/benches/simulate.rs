@@ -63,6 +63,7 @@ fn gpt2_2048() -> Workload {
             layer("fc2", gemm(t, 768, 3072), 12),
             layer("lm_head", gemm(t, 50257, 768), 1),
         ],
+        weight_reuse: 1,
     }
 }
 

@@ -87,6 +87,7 @@ fn llama2_70b(prompt: u64, generated: u64) -> Workload {
     Workload {
         name: "llama2_70b".into(),
         layers,
+        weight_reuse: 1,
     }
 }
 
@@ -101,6 +102,7 @@ fn validation_gemms() -> Workload {
     Workload {
         name: "a100_validation_gemms".into(),
         layers,
+        weight_reuse: 1,
     }
 }
 

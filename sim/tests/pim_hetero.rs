@@ -93,6 +93,7 @@ fn run(acc: &dyn Accelerator, layers: Vec<Layer>) -> RunStats {
     let w = Workload {
         name: "test".into(),
         layers,
+        weight_reuse: 1,
     };
     acc.simulate(&w).unwrap()
 }
@@ -121,30 +122,86 @@ fn llama2_7b_decode_gemvs_beat_the_gpu_by_the_published_system_range() {
     }
 }
 
+const MIB: u64 = 1 << 20;
+
 #[test]
-fn llama2_7b_decode_step_speedup_and_energy_saving_at_batch_1() {
-    // The whole step (norms, RoPE, attention over 1024 cached tokens, LM head) at batch 1:
-    // every layer on the PIM, no hand-off. [K22]: 3.5x and over 60 % less energy on a GPU
-    // host for a GEMV-bound application; [P24]: up to 2.81x end to end.
+fn llama2_7b_decode_step_at_batch_1_fills_the_pim_and_keeps_the_overflow_on_the_gpu() {
+    // The whole step (norms, RoPE, attention over 1024 cached tokens, LM head) at batch 1.
+    // Five 2 GiB PIM stacks hold 10 GiB [K21]; the model's fp16 weights are 12.6 GiB, so
+    // not all of it fits. Placed (32 layers each): the KV cache first (1024 x 32 heads x 128
+    // x 2 x 2 B = 16 MiB a layer), then in order qkv_proj (96 MiB), o_proj (32 MiB),
+    // ffn_gate_up (172 MiB): 9.875 GiB; ffn_down (86 MiB x 32) and the LM head (250 MiB) no
+    // longer fit and stay on the GPU.
     let w = shipped::load("llama2_7b_decode_step").unwrap();
     let (h, g) = (system(), gpu());
+    assert_eq!(h.pim_capacity_bytes(), 10 << 30);
+    let split = h.split(&w).unwrap();
+    let host: Vec<&str> = (w.layers.iter().zip(&split.sides))
+        .filter(|(l, s)| **s == Side::Host && matches!(l.op, Op::Gemm(_)))
+        .map(|(l, _)| l.name.as_str())
+        .collect();
+    assert_eq!(host, ["ffn_down", "lm_head"]);
+    assert_eq!(split.pim_over_capacity, 2);
+    let placed = 32 * (16 + 96 + 32 + 2 * 11008 * 4096 * 2 / MIB);
+    assert_eq!(split.pim_resident_bytes, placed * MIB);
+    let m = h.extra_metrics(&w).unwrap();
+    let get = |k: &str| m.iter().find(|(n, _)| n == k).unwrap().1;
+    assert_eq!(get("pim_layers_over_capacity"), 2.0);
+    assert_eq!(get("pim_resident_bytes"), (placed * MIB) as f64);
+    // The GPU now streams ffn_down and the head (2.9 of 13.5 GB): the speedup falls from the
+    // all-PIM 2.3x to about 1.8x, still within [P24]'s up to 2.81x; energy still drops.
     let (het, host) = (h.simulate(&w).unwrap(), g.simulate(&w).unwrap());
-    assert!(het.layers.iter().all(|l| l.name.starts_with("pim:")));
     let speedup = host.latency_s / het.latency_s;
-    assert!((2.0..=3.5).contains(&speedup), "{speedup:.2}x");
+    assert!((1.5..=2.81).contains(&speedup), "{speedup:.2}x");
     let saved = 1.0 - energy_j(&het) / energy_j(&host);
-    assert!(saved >= 0.6, "energy saved {:.0} %", 100.0 * saved);
+    assert!(saved >= 0.3, "energy saved {:.0} %", 100.0 * saved);
+}
+
+#[test]
+fn weights_beyond_the_pim_capacity_stay_on_the_host() {
+    // 4096 x 4096 fp16 projections of 32 layers each (1 GiB a group) into five stacks that
+    // hold 10 GiB: eleven groups, the first ten fit, the eleventh stays on the GPU.
+    let h = system();
+    let cap = h.pim_capacity_bytes();
+    let per = 32 * 32 * MIB;
+    let n = cap / per + 1; // one more group than fits
+    assert_eq!(n, 11);
+    let layers: Vec<Layer> = (0..n)
+        .map(|i| layer(&format!("fc{i}"), fc("x", 1, 4096, 4096).op, 32))
+        .collect();
+    let w = Workload {
+        name: "overflow".into(),
+        layers,
+        weight_reuse: 1,
+    };
+    let split = h.split(&w).unwrap();
+    assert_eq!(split.pim_resident_bytes, (n - 1) * per);
+    assert_eq!(split.pim_over_capacity, 1);
+    assert_eq!(split.sides.last(), Some(&Side::Host));
+    assert!(split.sides[..n as usize - 1]
+        .iter()
+        .all(|s| *s == Side::Pim));
+    // Decode steps folded into the count reuse the same weights: 128 steps of one layer
+    // group hold one copy, not 128.
+    let steps = Workload {
+        name: "steps".into(),
+        layers: vec![layer("fc", fc("x", 1, 4096, 4096).op, 32 * 128)],
+        weight_reuse: 128,
+    };
+    let split = h.split(&steps).unwrap();
+    assert_eq!((split.pim_resident_bytes, split.sides[0]), (per, Side::Pim));
 }
 
 #[test]
 fn large_batch_keeps_fc_layers_on_the_gpu_and_attention_on_the_pim() {
-    // Batch 64: each projection reuses its weights 64 times, which the GPU's tensor cores
-    // serve at 23.8 us for 4096 x 4096 while the PIM (1.2 TFLOPS a stack) needs ~0.6 ms.
-    // Attention stays a GEMV over each sequence's own cache at any batch: PIM, as in
-    // AttAcc [P24], whose GPU + PIM system is up to 2.81x faster than the GPU alone.
+    // Batch 16: each projection reuses its weights 16 times, which the GPU's tensor cores
+    // serve far faster than the PIM (1.2 TFLOPS a stack). Attention stays a GEMV over each
+    // sequence's own cache at any batch: PIM, as in AttAcc [P24], whose GPU + PIM system is
+    // up to 2.81x faster than the GPU alone. The KV cache (16 x 1024 x 32 x 128 x 2 x 2 B x
+    // 32 layers = 8 GiB) fits the 10 GiB of PIM.
     let w = shipped::load("llama2_7b_decode_step")
         .unwrap()
-        .with_batch(64);
+        .with_batch(16);
     let h = system();
     let split = h.split(&w).unwrap();
     for (l, side) in w.layers.iter().zip(&split.sides) {
@@ -159,8 +216,14 @@ fn large_batch_keeps_fc_layers_on_the_gpu_and_attention_on_the_pim() {
     // attention -> o_proj (back), once per layer: 2 x 32.
     let times: u64 = split.handoffs.iter().map(|h| h.times).sum();
     assert_eq!(times, 64);
+    assert_eq!(split.pim_resident_bytes, 8 << 30);
     let speedup = gpu().simulate(&w).unwrap().latency_s / h.simulate(&w).unwrap().latency_s;
     assert!(speedup > 1.0 && speedup <= 2.81, "{speedup:.2}x");
+    // Batch 64: a 32 GiB cache does not fit; attention stays on the GPU with the rest.
+    let w = w.with_batch(4);
+    let split = h.split(&w).unwrap();
+    assert!(split.sides.iter().all(|s| *s == Side::Host));
+    assert_eq!((split.pim_resident_bytes, split.pim_over_capacity), (0, 1));
 }
 
 #[test]
@@ -212,6 +275,7 @@ fn each_crossing_is_charged_latency_plus_bytes_over_the_link() {
     let w = Workload {
         name: "t".into(),
         layers,
+        weight_reuse: 1,
     };
     let m = h.extra_metrics(&w).unwrap();
     let get = |k: &str| m.iter().find(|(n, _)| n == k).unwrap().1;

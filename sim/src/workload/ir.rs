@@ -105,6 +105,11 @@ pub struct Workload {
     pub name: String,
     /// Layers in execution order.
     pub layers: Vec<Layer>,
+    /// Repeats of each layer that reuse the same weights: the LLM decode phase folds its
+    /// `steps` decode steps into every layer's `count` (a count of `layers x steps` holds
+    /// `layers` distinct weight matrices), so it is `steps` there and 1 for every other
+    /// workload. Used where weights must be resident (the PIM's capacity).
+    pub weight_reuse: u64,
 }
 
 /// One layer: an operator run `count` times (identical repeated blocks are written once).
@@ -567,6 +572,7 @@ impl Workload {
     pub fn with_batch(&self, factor: u64) -> Workload {
         Workload {
             name: self.name.clone(),
+            weight_reuse: self.weight_reuse,
             layers: self
                 .layers
                 .iter()

@@ -141,7 +141,11 @@ pub fn parse(file: &Path, text: &str) -> Result<Workload, InputError> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "scalesim".into());
-    Ok(Workload { name, layers })
+    Ok(Workload {
+        name,
+        layers,
+        weight_reuse: 1,
+    })
 }
 
 /// Splits like Python's text files in universal-newline mode: at `\r\n`, `\n` or `\r`.

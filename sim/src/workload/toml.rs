@@ -109,7 +109,11 @@ pub fn parse(file: &Path, text: &str) -> Result<Workload, InputError> {
             .unwrap_or("workload")
             .to_string()
     });
-    Ok(Workload { name, layers })
+    Ok(Workload {
+        name,
+        layers,
+        weight_reuse: 1,
+    })
 }
 
 /// The file as written: defaults, then the layer tables kept raw (with positions) so each can

@@ -16,7 +16,10 @@
 //!   DRAM path energy from the PIM's global I/O to the host per bit.
 //! - `pim_devices` stacks work in parallel: the model is one device with
 //!   `channels x pim_devices` channels (each matrix split evenly over all of them).
-//! - Each side is assumed to hold the weights it uses (the capacity is the sum).
+//! - Capacity: a PIM layer's weights (or KV cache) live in the PIM's banks only, so the
+//!   partitioner sends a layer there only while its resident bytes fit the PIM capacity
+//!   ([`partition::Rule::place`]); the rest stays on the host, which holds its own weights.
+//!   Nothing is duplicated, so the system's capacity is the host's plus the PIM's.
 
 pub mod config;
 pub mod partition;
@@ -35,7 +38,7 @@ use crate::workload::{Gemm, Layer, Op, Workload};
 
 pub use config::{HeteroConfig, Part};
 use config::{HOST_ALLOWED, PIM_ALLOWED};
-pub use partition::{Handoff, Rule, Side};
+pub use partition::{Handoff, Placement, Rule, Side};
 
 /// A host accelerator and DRAM-PIM devices behind one interface.
 pub struct HeteroSystem {
@@ -72,6 +75,10 @@ pub struct Split {
     pub handoffs: Vec<Handoff>,
     /// Each crossing's results, in the order of `handoffs`.
     pub handoff_stats: Vec<LayerStats>,
+    /// Bytes the PIM layers keep resident in the PIM (weights, KV cache).
+    pub pim_resident_bytes: u64,
+    /// Layers the rule sends to the PIM that stay on the host for lack of PIM capacity.
+    pub pim_over_capacity: usize,
 }
 
 /// Row count of the layer the default `pim_max_rows` is found on: a 4096 x 4096 projection
@@ -296,10 +303,25 @@ impl HeteroSystem {
         }
     }
 
+    /// Bytes the PIM holds (all devices).
+    pub fn pim_capacity_bytes(&self) -> u64 {
+        self.pim.memory_capacity_bytes().unwrap_or(u64::MAX)
+    }
+
+    /// The rule's sides with the PIM's capacity enforced.
+    pub fn place(&self, workload: &Workload) -> Placement {
+        self.rule.place(
+            workload,
+            self.pim.config().pu.precision,
+            self.pim_capacity_bytes(),
+        )
+    }
+
     /// Partitions `workload`, runs each layer on its side and counts the hand-offs.
     pub fn split(&self, workload: &Workload) -> Result<Split, SimError> {
         let layers = &workload.layers;
-        let sides = self.rule.sides(layers);
+        let placement = self.place(workload);
+        let sides = placement.sides;
         let stats = layers
             .par_iter()
             .zip(&sides)
@@ -315,6 +337,8 @@ impl HeteroSystem {
             layers: stats,
             handoffs,
             handoff_stats,
+            pim_resident_bytes: placement.pim_resident_bytes,
+            pim_over_capacity: placement.over_capacity,
         })
     }
 }
@@ -395,6 +419,7 @@ impl Accelerator for HeteroSystem {
         }
     }
 
+    /// Host plus PIM: PIM-resident data is not duplicated on the host.
     fn memory_capacity_bytes(&self) -> Option<u64> {
         match (
             self.host.memory_capacity_bytes(),
@@ -405,7 +430,8 @@ impl Accelerator for HeteroSystem {
         }
     }
 
-    /// Per side: latency, energy, listed layers; hand-offs and their cost; the row threshold.
+    /// Per side: latency, energy, listed layers; hand-offs and their cost; the row threshold;
+    /// the PIM's resident bytes, capacity, and the PIM layers kept on the host for capacity.
     fn extra_metrics(&self, workload: &Workload) -> Result<Vec<(String, f64)>, SimError> {
         let s = self.split(workload)?;
         let clock = self.clock_hz();
@@ -433,12 +459,27 @@ impl Accelerator for HeteroSystem {
             s.handoffs.iter().fold(0.0, |a, h| a + h.times as f64),
         ));
         metrics.push(("pim_max_rows".into(), self.rule.pim_max_rows as f64));
+        metrics.push(("pim_resident_bytes".into(), s.pim_resident_bytes as f64));
+        metrics.push((
+            "pim_capacity_bytes".into(),
+            self.pim_capacity_bytes() as f64,
+        ));
+        metrics.push((
+            "pim_layers_over_capacity".into(),
+            s.pim_over_capacity as f64,
+        ));
         Ok(metrics)
     }
 
-    /// The layer on the side the rule gives it alone (vector layers: host); no hand-off.
+    /// The layer on the side the rule gives it alone, if it fits the PIM (vector layers:
+    /// host); no hand-off.
     fn simulate_layer(&self, layer: &Layer) -> Result<LayerStats, SimError> {
-        let side = self.rule.own_side(&layer.op).unwrap_or(Side::Host);
+        let alone = Workload {
+            name: layer.name.clone(),
+            layers: vec![layer.clone()],
+            weight_reuse: 1,
+        };
+        let side = self.place(&alone).sides[0];
         let mut s = self.on_side(layer, side)?;
         s.name = format!("{}:{}", side.name(), s.name);
         Ok(s)

@@ -11,8 +11,18 @@
 //! - vector-only layers (norms, activations, residual adds, pooling) run where the next
 //!   matrix layer runs (they prepare its input, and moving the data twice costs more than
 //!   the work), the last ones where the previous matrix layer ran; host if there is none.
+//!
+//! Capacity ([`Rule::place`]): the PIM computes only on data stored in its own banks, so a
+//! layer the rule sends there also needs its resident operand to fit in the PIM capacity
+//! still free, or it stays on the host. Resident: a matrix product's weights (`k x n x
+//! groups`), a decode attention's K and V cache (`batch x kv_heads x seq_kv x head_dim x 2`),
+//! at the layer's precision, once per distinct copy (`count / weight_reuse`: repeated blocks
+//! have their own weights, decode steps reuse them). Decode attention is placed first, then
+//! the matrix products in layer order: attention reads each value once at any batch, so the
+//! PIM keeps its advantage there whatever the batch (AttAcc, Park et al. ASPLOS 2024, keeps
+//! the whole KV cache in PIM for that reason), while a projection gains only at small batch.
 
-use crate::workload::{Layer, Op};
+use crate::workload::{Layer, Op, Precision, Workload};
 
 /// Where a layer runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,24 +76,94 @@ impl Rule {
         }
     }
 
-    /// Sides of every layer in order.
+    /// Sides of every layer in order, capacity ignored.
     pub fn sides(&self, layers: &[Layer]) -> Vec<Side> {
         let own: Vec<Option<Side>> = layers.iter().map(|l| self.own_side(&l.op)).collect();
-        let mut sides = vec![Side::Host; layers.len()];
-        // Backwards: each vector layer takes the side of the next layer that has one.
-        let mut next = None;
-        for i in (0..layers.len()).rev() {
-            next = own[i].or(next);
-            sides[i] = next.unwrap_or(Side::Host);
-        }
-        // The trailing vector layers (no matrix layer after them) follow the previous one.
-        if let Some(last) = own.iter().rposition(Option::is_some) {
-            for s in &mut sides[last + 1..] {
-                *s = own[last].expect("rposition found it");
+        follow_neighbours(&own)
+    }
+
+    /// Sides of every layer when the PIM holds `capacity` bytes: the rule's PIM layers whose
+    /// resident operands no longer fit stay on the host (see the module notes); `precision`
+    /// is the one of layers that name none.
+    pub fn place(&self, workload: &Workload, precision: Precision, capacity: u64) -> Placement {
+        let layers = &workload.layers;
+        let mut own: Vec<Option<Side>> = layers.iter().map(|l| self.own_side(&l.op)).collect();
+        let units = units(layers);
+        let is_attention =
+            |u: &std::ops::Range<usize>| matches!(layers[u.start].op, Op::Attention(_));
+        let (attention, matrix): (Vec<_>, Vec<_>) = units
+            .into_iter()
+            .filter(|u| own[u.start] == Some(Side::Pim))
+            .partition(is_attention);
+        let (mut free, mut over_capacity) = (capacity, 0);
+        for unit in attention.into_iter().chain(matrix) {
+            let count: u64 = layers[unit.clone()].iter().map(|l| l.count).sum();
+            let copies = count.div_ceil(workload.weight_reuse.max(1));
+            let per_copy = layers[unit.clone()]
+                .iter()
+                .map(|l| resident_bytes(&l.op, l.precision.unwrap_or(precision)))
+                .max()
+                .unwrap_or(0);
+            let bytes = per_copy.saturating_mul(copies);
+            if bytes <= free {
+                free -= bytes;
+            } else {
+                own[unit].fill(Some(Side::Host));
+                over_capacity += 1;
             }
         }
-        sides
+        Placement {
+            sides: follow_neighbours(&own),
+            pim_resident_bytes: capacity - free,
+            over_capacity,
+        }
     }
+}
+
+/// A partition that respects the PIM's capacity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    /// Each layer's side, in order.
+    pub sides: Vec<Side>,
+    /// Bytes the PIM layers keep resident in the PIM.
+    pub pim_resident_bytes: u64,
+    /// Layers the rule sends to the PIM that stay on the host because their resident bytes
+    /// do not fit (a decode attention split in context segments counts once).
+    pub over_capacity: usize,
+}
+
+/// Bytes one copy of a layer keeps in the PIM: a matrix product's weights, an attention's
+/// K and V cache; 0 for other operators.
+pub fn resident_bytes(op: &Op, precision: Precision) -> u64 {
+    let elements = match op {
+        Op::Gemm(g) => g.k * g.n * g.groups,
+        Op::Conv2d(c) => {
+            let g = c.gemm();
+            g.k * g.n * g.groups
+        }
+        Op::Attention(a) => a.batch * a.kv_heads * a.seq_kv * a.head_dim * 2,
+        _ => 0,
+    };
+    (elements as f64 * precision.bytes()).ceil() as u64
+}
+
+/// Sides from the layers' own sides: each vector layer (`None`) takes the side of the next
+/// layer that has one, the trailing ones the previous; host if there is none.
+fn follow_neighbours(own: &[Option<Side>]) -> Vec<Side> {
+    let mut sides = vec![Side::Host; own.len()];
+    // Backwards: each vector layer takes the side of the next layer that has one.
+    let mut next = None;
+    for i in (0..own.len()).rev() {
+        next = own[i].or(next);
+        sides[i] = next.unwrap_or(Side::Host);
+    }
+    // The trailing vector layers (no matrix layer after them) follow the previous one.
+    if let Some(last) = own.iter().rposition(Option::is_some) {
+        for s in &mut sides[last + 1..] {
+            *s = own[last].expect("rposition found it");
+        }
+    }
+    sides
 }
 
 /// A layer's name without its context suffix: the LLM generator splits one decode attention
@@ -92,10 +172,9 @@ fn base_name(name: &str) -> &str {
     name.split('@').next().unwrap_or(name)
 }
 
-/// Repeats of each layer as one unit: a run of consecutive segments of one layer counts the
-/// sum of their counts.
-fn unit_counts(layers: &[Layer]) -> Vec<u64> {
-    let mut counts: Vec<u64> = layers.iter().map(|l| l.count).collect();
+/// The layers as units: each run of consecutive segments of one layer is one unit.
+fn units(layers: &[Layer]) -> Vec<std::ops::Range<usize>> {
+    let mut units = Vec::new();
     let mut start = 0;
     while start < layers.len() {
         let name = base_name(&layers[start].name);
@@ -104,9 +183,19 @@ fn unit_counts(layers: &[Layer]) -> Vec<u64> {
                 .iter()
                 .take_while(|l| base_name(&l.name) == name)
                 .count();
-        let total: u64 = layers[start..end].iter().map(|l| l.count).sum();
-        counts[start..end].fill(total);
+        units.push(start..end);
         start = end;
+    }
+    units
+}
+
+/// Repeats of each layer as one unit: a run of consecutive segments of one layer counts the
+/// sum of their counts.
+fn unit_counts(layers: &[Layer]) -> Vec<u64> {
+    let mut counts: Vec<u64> = layers.iter().map(|l| l.count).collect();
+    for unit in units(layers) {
+        let total: u64 = layers[unit.clone()].iter().map(|l| l.count).sum();
+        counts[unit].fill(total);
     }
     counts
 }

@@ -266,6 +266,7 @@ pub fn prefill(model: &LlmModel, batch: u64, prompt: u64, tp: u64, dtype: Precis
     Workload {
         name: format!("{}.prefill", model.name),
         layers: b.layers,
+        weight_reuse: 1,
     }
 }
 
@@ -331,6 +332,7 @@ pub fn decode(
     Workload {
         name: format!("{}.decode", model.name),
         layers: b.layers,
+        weight_reuse: steps.max(1),
     }
 }
 

@@ -309,6 +309,7 @@ impl Accelerator for ReramChip {
         let w = Workload {
             name: layer.name.clone(),
             layers: vec![layer.clone()],
+            weight_reuse: 1,
         };
         let mut run = self.run(&w)?;
         Ok(run.stats.layers.remove(0))
