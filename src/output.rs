@@ -32,15 +32,18 @@ fn layer_json(l: &LayerStats) -> Value {
 }
 
 /// The whole result as one JSON object.
-pub fn json(arch: &ArchFile, workload: &str, s: &RunStats, extra: &[(String, f64)]) -> Value {
+pub fn json(arch: &ArchFile, workload: &str, s: &RunStats) -> Value {
     let mut out = run_json(s);
     out["arch"] = json!(arch);
     out["workload"] = json!(workload);
     // Model-specific figures (e.g. the ReRAM model's accuracy proxy), only where a model has
     // them, so other models' output is unchanged.
-    if !extra.is_empty() {
-        let m: serde_json::Map<String, Value> =
-            extra.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    if !s.model_metrics.is_empty() {
+        let m: serde_json::Map<String, Value> = s
+            .model_metrics
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
         out["total"]["model_metrics"] = Value::Object(m);
     }
     out
@@ -169,7 +172,7 @@ fn plain(v: f64) -> String {
     }
 }
 
-fn table(arch: &ArchFile, workload: &str, s: &RunStats, extra: &[(String, f64)]) -> String {
+fn table(arch: &ArchFile, workload: &str, s: &RunStats) -> String {
     let mut out = String::new();
     let name = arch.name.as_deref().unwrap_or("accelerator");
     let _ = writeln!(out, "{workload} on {name}");
@@ -239,8 +242,9 @@ fn table(arch: &ArchFile, workload: &str, s: &RunStats, extra: &[(String, f64)])
         s.area.total_mm2(),
         parts.join(", ")
     );
-    if !extra.is_empty() {
-        let parts: Vec<String> = extra
+    if !s.model_metrics.is_empty() {
+        let parts: Vec<String> = s
+            .model_metrics
             .iter()
             .map(|(k, v)| format!("{k} {}", plain(*v)))
             .collect();
@@ -256,19 +260,12 @@ fn truncate(s: &str, n: usize) -> &str {
     }
 }
 
-/// Renders `stats` in `format`.
-/// `extra` holds the model's own figures ([`accel_sim::Accelerator::extra_metrics`]).
-pub fn render(
-    format: Format,
-    arch: &ArchFile,
-    workload: &str,
-    stats: &RunStats,
-    extra: &[(String, f64)],
-) -> Result<String> {
+/// Renders `stats` in `format` (model metrics included where the model has them).
+pub fn render(format: Format, arch: &ArchFile, workload: &str, stats: &RunStats) -> Result<String> {
     Ok(match format {
-        Format::Table => table(arch, workload, stats, extra),
+        Format::Table => table(arch, workload, stats),
         Format::Csv => csv(stats, stats_clock_hz(stats))?,
-        Format::Json => format!("{:#}\n", json(arch, workload, stats, extra)),
+        Format::Json => format!("{:#}\n", json(arch, workload, stats)),
     })
 }
 

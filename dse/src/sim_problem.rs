@@ -204,7 +204,7 @@ impl SimProblem {
         for w in &self.workloads {
             let s = acc.simulate(&w.workload).map_err(|e| e.to_string())?;
             area = area.max(s.area.total_mm2());
-            t.add_accuracy(acc.as_ref(), &w.workload, s.macs)?;
+            t.add_accuracy(&s, s.macs);
             t.add_runs(w.weight, &[&s]);
         }
         for l in &self.llms {
@@ -213,11 +213,10 @@ impl SimProblem {
             for s in &runs {
                 area = area.max(s.area.total_mm2());
             }
-            // The decode steps multiply by the same weights as the prefill.
-            let s = &l.scenario;
-            let prefill = llm::prefill(&l.model, s.batch, s.prompt, s.tp, l.model.config.dtype);
+            // The decode steps multiply by the same weights as the prefill: its proxy serves
+            // the whole scenario.
             let macs = runs.iter().map(|r| r.macs).sum();
-            t.add_accuracy(acc.as_ref(), &prefill, macs)?;
+            t.add_accuracy(&r.prefill, macs);
             t.add_runs(l.weight, &runs);
             t.add_llm(l.weight, &r);
         }
@@ -318,22 +317,15 @@ impl Totals {
         }
     }
 
-    /// The model's accuracy proxy for `workload` (1 when it has none), weighted by `macs`.
-    fn add_accuracy(
-        &mut self,
-        acc: &dyn accel_sim::Accelerator,
-        workload: &Workload,
-        macs: u64,
-    ) -> Result<(), String> {
-        let proxy = acc
-            .extra_metrics(workload)
-            .map_err(|e| e.to_string())?
-            .into_iter()
+    /// The accuracy proxy among a run's model metrics (1 when it has none), weighted by `macs`.
+    fn add_accuracy(&mut self, run: &RunStats, macs: u64) {
+        let proxy = run
+            .model_metrics
+            .iter()
             .find(|(k, _)| k == "accuracy_proxy")
-            .map_or(1.0, |(_, v)| v);
+            .map_or(1.0, |(_, v)| *v);
         self.accuracy += proxy * macs as f64;
         self.accuracy_macs += macs as f64;
-        Ok(())
     }
 
     fn combine(&self, acc: &mut f64, v: f64, weight: f64) {

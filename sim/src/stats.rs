@@ -187,4 +187,7 @@ pub struct RunStats {
     pub area: AreaBreakdown,
     /// Useful MACs over PE-cycles across the run.
     pub utilization: f64,
+    /// Figures only some models have, as `(name, value)`: e.g. the ReRAM model's
+    /// `accuracy_proxy`, the host + PIM split. Sweeps expose them as metrics; empty for most.
+    pub model_metrics: Vec<(String, f64)>,
 }

@@ -144,7 +144,7 @@ fn llama2_7b_decode_step_at_batch_1_fills_the_pim_and_keeps_the_overflow_on_the_
     assert_eq!(split.pim_over_capacity, 2);
     let placed = 32 * (16 + 96 + 32 + 2 * 11008 * 4096 * 2 / MIB);
     assert_eq!(split.pim_resident_bytes, placed * MIB);
-    let m = h.extra_metrics(&w).unwrap();
+    let m = h.simulate(&w).unwrap().model_metrics;
     let get = |k: &str| m.iter().find(|(n, _)| n == k).unwrap().1;
     assert_eq!(get("pim_layers_over_capacity"), 2.0);
     assert_eq!(get("pim_resident_bytes"), (placed * MIB) as f64);
@@ -277,7 +277,7 @@ fn each_crossing_is_charged_latency_plus_bytes_over_the_link() {
         layers,
         weight_reuse: 1,
     };
-    let m = h.extra_metrics(&w).unwrap();
+    let m = h.simulate(&w).unwrap().model_metrics;
     let get = |k: &str| m.iter().find(|(n, _)| n == k).unwrap().1;
     assert_eq!(get("handoffs"), 3.0);
     assert_eq!((get("host_layers"), get("pim_layers")), (1.0, 1.0));

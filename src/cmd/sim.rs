@@ -55,8 +55,7 @@ pub fn run(args: &SimArgs) -> Result<i32> {
         wl
     };
     let stats = accelerator.simulate(&wl)?;
-    let extra = accelerator.extra_metrics(&wl)?;
-    let text = output::render(args.format, &arch, &wl.name, &stats, &extra)?;
+    let text = output::render(args.format, &arch, &wl.name, &stats)?;
     print!("{text}");
     Ok(exit::OK)
 }

@@ -26,12 +26,6 @@ pub trait Accelerator: Send + Sync {
     fn memory_capacity_bytes(&self) -> Option<u64> {
         None
     }
-    /// Model-specific figures of a run beyond [`RunStats`], as `(name, value)`: e.g. the
-    /// ReRAM model's `accuracy_proxy` and per-component energies. Sweeps expose them as
-    /// metrics; the default has none.
-    fn extra_metrics(&self, _workload: &Workload) -> Result<Vec<(String, f64)>, SimError> {
-        Ok(Vec::new())
-    }
     /// One layer, its `count` repeats included.
     fn simulate_layer(&self, layer: &Layer) -> Result<LayerStats, SimError>;
 
@@ -84,5 +78,6 @@ pub fn run_stats(
         energy,
         area,
         utilization,
+        model_metrics: Vec::new(),
     }
 }

@@ -317,6 +317,46 @@ impl HeteroSystem {
         )
     }
 
+    /// Per side: latency, energy, listed layers; hand-offs and their cost; the row threshold;
+    /// the PIM's resident bytes, capacity, and the PIM layers kept on the host for capacity.
+    fn metrics(&self, s: &Split) -> Vec<(String, f64)> {
+        let clock = self.clock_hz();
+        let mut metrics = Vec::new();
+        for side in [Side::Host, Side::Pim] {
+            let on = || s.layers.iter().zip(&s.sides).filter(|(_, x)| **x == side);
+            let name = side.name();
+            let seconds = on().fold(0.0, |a, (l, _)| a + l.total_cycles as f64) / clock;
+            let joules = on().fold(0.0, |a, (l, _)| a + l.energy.total_pj()) * 1e-12;
+            metrics.push((format!("{name}_latency_s"), seconds));
+            metrics.push((format!("{name}_energy_j"), joules));
+            metrics.push((format!("{name}_layers"), on().count() as f64));
+        }
+        let h = &s.handoff_stats;
+        metrics.push((
+            "handoff_latency_s".into(),
+            h.iter().fold(0.0, |a, l| a + l.total_cycles as f64) / clock,
+        ));
+        metrics.push((
+            "handoff_energy_j".into(),
+            h.iter().fold(0.0, |a, l| a + l.energy.total_pj()) * 1e-12,
+        ));
+        metrics.push((
+            "handoffs".into(),
+            s.handoffs.iter().fold(0.0, |a, h| a + h.times as f64),
+        ));
+        metrics.push(("pim_max_rows".into(), self.rule.pim_max_rows as f64));
+        metrics.push(("pim_resident_bytes".into(), s.pim_resident_bytes as f64));
+        metrics.push((
+            "pim_capacity_bytes".into(),
+            self.pim_capacity_bytes() as f64,
+        ));
+        metrics.push((
+            "pim_layers_over_capacity".into(),
+            s.pim_over_capacity as f64,
+        ));
+        metrics
+    }
+
     /// Partitions `workload`, runs each layer on its side and counts the hand-offs.
     pub fn split(&self, workload: &Workload) -> Result<Split, SimError> {
         let layers = &workload.layers;
@@ -430,47 +470,6 @@ impl Accelerator for HeteroSystem {
         }
     }
 
-    /// Per side: latency, energy, listed layers; hand-offs and their cost; the row threshold;
-    /// the PIM's resident bytes, capacity, and the PIM layers kept on the host for capacity.
-    fn extra_metrics(&self, workload: &Workload) -> Result<Vec<(String, f64)>, SimError> {
-        let s = self.split(workload)?;
-        let clock = self.clock_hz();
-        let mut metrics = Vec::new();
-        for side in [Side::Host, Side::Pim] {
-            let on = || s.layers.iter().zip(&s.sides).filter(|(_, x)| **x == side);
-            let name = side.name();
-            let seconds = on().fold(0.0, |a, (l, _)| a + l.total_cycles as f64) / clock;
-            let joules = on().fold(0.0, |a, (l, _)| a + l.energy.total_pj()) * 1e-12;
-            metrics.push((format!("{name}_latency_s"), seconds));
-            metrics.push((format!("{name}_energy_j"), joules));
-            metrics.push((format!("{name}_layers"), on().count() as f64));
-        }
-        let h = &s.handoff_stats;
-        metrics.push((
-            "handoff_latency_s".into(),
-            h.iter().fold(0.0, |a, l| a + l.total_cycles as f64) / clock,
-        ));
-        metrics.push((
-            "handoff_energy_j".into(),
-            h.iter().fold(0.0, |a, l| a + l.energy.total_pj()) * 1e-12,
-        ));
-        metrics.push((
-            "handoffs".into(),
-            s.handoffs.iter().fold(0.0, |a, h| a + h.times as f64),
-        ));
-        metrics.push(("pim_max_rows".into(), self.rule.pim_max_rows as f64));
-        metrics.push(("pim_resident_bytes".into(), s.pim_resident_bytes as f64));
-        metrics.push((
-            "pim_capacity_bytes".into(),
-            self.pim_capacity_bytes() as f64,
-        ));
-        metrics.push((
-            "pim_layers_over_capacity".into(),
-            s.pim_over_capacity as f64,
-        ));
-        Ok(metrics)
-    }
-
     /// The layer on the side the rule gives it alone, if it fits the PIM (vector layers:
     /// host); no hand-off.
     fn simulate_layer(&self, layer: &Layer) -> Result<LayerStats, SimError> {
@@ -489,6 +488,7 @@ impl Accelerator for HeteroSystem {
     /// the layer whose output it carries.
     fn simulate(&self, workload: &Workload) -> Result<RunStats, SimError> {
         let split = self.split(workload)?;
+        let model_metrics = self.metrics(&split);
         let mut handoffs = split.handoffs.iter().zip(split.handoff_stats).peekable();
         let mut layers = Vec::with_capacity(split.layers.len() + split.handoffs.len());
         for (i, (mut l, side)) in split.layers.into_iter().zip(&split.sides).enumerate() {
@@ -498,11 +498,9 @@ impl Accelerator for HeteroSystem {
                 layers.push(h);
             }
         }
-        Ok(run_stats(
-            layers,
-            self.mac_units(),
-            self.clock_mhz(),
-            self.area(),
-        ))
+        Ok(RunStats {
+            model_metrics,
+            ..run_stats(layers, self.mac_units(), self.clock_mhz(), self.area())
+        })
     }
 }

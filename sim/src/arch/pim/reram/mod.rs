@@ -239,6 +239,7 @@ impl ReramChip {
             energy: fold(&total),
             area,
             utilization,
+            model_metrics: Vec::new(),
         };
         Ok(ChipRun {
             stats,
@@ -264,6 +265,46 @@ impl ReramChip {
             * g.rows.div_ceil(g.rows_parallel) as f64
             * (g.cols_per_adc * g.adc_cycles) as f64;
         xbars * (g.rows * g.cols) as f64 / slices / steps
+    }
+
+    /// Accuracy proxy, throughput, pipeline and mapping figures and energy by component.
+    fn metrics(&self, run: &ChipRun) -> Vec<(String, f64)> {
+        let total = run.energy.total_pj();
+        let mut out = vec![
+            ("accuracy_proxy".to_string(), run.accuracy_proxy),
+            ("throughput_tops".to_string(), run.throughput_tops),
+            (
+                "tops_per_w".to_string(),
+                if total > 0.0 {
+                    2.0 * run.stats.macs as f64 / total
+                } else {
+                    0.0
+                },
+            ),
+            (
+                "pipeline_period_s".to_string(),
+                run.plan.period_cycles / (self.config.clock_mhz * 1e6),
+            ),
+            ("tiles".to_string(), run.plan.chip_tiles as f64),
+            ("weight_tiles".to_string(), run.plan.weight_tiles as f64),
+            (
+                "weights_fit".to_string(),
+                f64::from(u8::from(run.plan.fits)),
+            ),
+            ("reprogram_rounds".to_string(), run.plan.rounds as f64),
+            (
+                "adc_energy_share".to_string(),
+                if total > 0.0 {
+                    run.energy.adc_pj / total
+                } else {
+                    0.0
+                },
+            ),
+        ];
+        for (name, pj) in run.energy.named() {
+            out.push((format!("energy_{name}_pj"), pj));
+        }
+        out
     }
 }
 
@@ -315,47 +356,13 @@ impl Accelerator for ReramChip {
         Ok(run.stats.layers.remove(0))
     }
 
+    /// The run's layers and totals, with the chip's own figures as model metrics.
     fn simulate(&self, workload: &Workload) -> Result<RunStats, SimError> {
-        Ok(self.run(workload)?.stats)
-    }
-
-    fn extra_metrics(&self, workload: &Workload) -> Result<Vec<(String, f64)>, SimError> {
         let run = self.run(workload)?;
-        let total = run.energy.total_pj();
-        let mut out = vec![
-            ("accuracy_proxy".to_string(), run.accuracy_proxy),
-            ("throughput_tops".to_string(), run.throughput_tops),
-            (
-                "tops_per_w".to_string(),
-                if total > 0.0 {
-                    2.0 * run.stats.macs as f64 / total
-                } else {
-                    0.0
-                },
-            ),
-            (
-                "pipeline_period_s".to_string(),
-                run.plan.period_cycles / (self.config.clock_mhz * 1e6),
-            ),
-            ("tiles".to_string(), run.plan.chip_tiles as f64),
-            ("weight_tiles".to_string(), run.plan.weight_tiles as f64),
-            (
-                "weights_fit".to_string(),
-                f64::from(u8::from(run.plan.fits)),
-            ),
-            ("reprogram_rounds".to_string(), run.plan.rounds as f64),
-            (
-                "adc_energy_share".to_string(),
-                if total > 0.0 {
-                    run.energy.adc_pj / total
-                } else {
-                    0.0
-                },
-            ),
-        ];
-        for (name, pj) in run.energy.named() {
-            out.push((format!("energy_{name}_pj"), pj));
-        }
-        Ok(out)
+        let model_metrics = self.metrics(&run);
+        Ok(RunStats {
+            model_metrics,
+            ..run.stats
+        })
     }
 }
