@@ -18,54 +18,25 @@ use std::path::Path;
 
 use accel_dse::pareto::normalized_hypervolume;
 use accel_dse::search;
-use accel_dse::{Evaluation, Problem, TestFunction, TestProblem};
+use accel_dse::{Problem, TestFunction, TestProblem};
 use rayon::prelude::*;
 
-const SEEDS: u64 = 10;
+mod common;
+use common::median;
 
-/// Ideal and nadir of the true front (as in the reference README).
-fn ideal_nadir(f: TestFunction) -> (Vec<f64>, Vec<f64>) {
-    match f {
-        TestFunction::Zdt3 => (vec![0.0, -0.7733], vec![0.8518, 1.0]),
-        TestFunction::Dtlz2 => (vec![0.0; 3], vec![1.0; 3]),
-        _ => (vec![0.0; 2], vec![1.0; 2]),
-    }
-}
+const SEEDS: u64 = 10;
 
 /// Runs searcher `name` for `budget` evaluations, asking `batch` points at a time; the
 /// normalised hypervolume of everything it evaluated.
 fn run(name: &str, f: TestFunction, seed: u64, budget: usize, batch: usize) -> f64 {
     let problem = TestProblem::new(f);
-    let (ideal, nadir) = ideal_nadir(f);
+    let (ideal, nadir) = problem.known_bounds();
     let mut searcher =
         search::build(name, seed, problem.objectives().len(), budget).expect("known searcher");
-    let mut scores = Vec::new();
-    let mut spent = 0;
-    while spent < budget {
-        let points = searcher.ask(problem.space(), batch.min(budget - spent));
-        if points.is_empty() {
-            break;
-        }
-        spent += points.len();
-        let evals: Vec<Evaluation> = points
-            .iter()
-            .map(|p| problem.evaluate(p).expect("test problems do not fail"))
-            .collect();
-        scores.extend(evals.iter().map(|e| e.scores.clone()));
-        searcher.tell(&evals);
-    }
-    assert_eq!(spent, budget, "{name} stopped early on {f:?}");
+    let evals = common::run(&problem, searcher.as_mut(), budget, batch);
+    assert_eq!(evals.len(), budget, "{name} stopped early on {f:?}");
+    let scores: Vec<Vec<f64>> = evals.into_iter().map(|e| e.scores).collect();
     normalized_hypervolume(&scores, &ideal, &nadir, 1.1)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
 }
 
 /// Median hypervolume of `bayes` over seeds `0..SEEDS` (run in parallel), `batch` points per

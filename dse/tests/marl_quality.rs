@@ -13,6 +13,9 @@ use accel_dse::search;
 use accel_dse::space::{DesignPoint, DesignSpace, Dimension, Param, Value};
 use accel_dse::{DseError, Evaluation, Objective, Problem, TestFunction, TestProblem};
 
+mod common;
+use common::median;
+
 const BUDGET: usize = 1000;
 const BATCH: usize = 10;
 const SEEDS: u64 = 10;
@@ -22,33 +25,12 @@ const SEEDS: u64 = 10;
 fn run(name: &str, seed: u64, problem: &dyn Problem, ideal: &[f64], nadir: &[f64]) -> f64 {
     let mut searcher =
         search::build(name, seed, problem.objectives().len(), BUDGET).expect("known searcher");
-    let mut feasible = Vec::new();
-    let mut spent = 0;
-    while spent < BUDGET {
-        let points = searcher.ask(problem.space(), BATCH.min(BUDGET - spent));
-        if points.is_empty() {
-            break;
-        }
-        spent += points.len();
-        let evals: Vec<Evaluation> = points
-            .iter()
-            .map(|p| problem.evaluate(p).expect("test problems do not fail"))
-            .collect();
-        feasible.extend(
-            evals
-                .iter()
-                .filter(|e| e.feasible)
-                .map(|e| e.scores.clone()),
-        );
-        searcher.tell(&evals);
-    }
+    let feasible: Vec<Vec<f64>> = common::run(problem, searcher.as_mut(), BUDGET, BATCH)
+        .into_iter()
+        .filter(|e| e.feasible)
+        .map(|e| e.scores)
+        .collect();
     normalized_hypervolume(&feasible, ideal, nadir, 1.1)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    (v[(n - 1) / 2] + v[n / 2]) / 2.0
 }
 
 /// Median normalised hypervolume of `name` over `SEEDS` seeds.

@@ -34,6 +34,9 @@ use accel_dse::search::nsga2::{pop_size_for_budget, Nsga2};
 use accel_dse::search::{self, Searcher};
 use accel_dse::{Evaluation, Problem, TestFunction, TestProblem};
 
+mod common;
+use common::median;
+
 const SEEDS: u64 = 10;
 const BUDGETS: [usize; 3] = [100, 300, 1000];
 /// Points per ask in the bar's runs: one mating (see the module documentation).
@@ -71,17 +74,6 @@ fn function(name: &str) -> TestFunction {
     }
 }
 
-fn evaluate(problem: &TestProblem, searcher: &mut dyn Searcher, n: usize) -> Vec<Evaluation> {
-    let points = searcher.ask(problem.space(), n);
-    assert!(!points.is_empty(), "a continuous space is never used up");
-    let evals: Vec<Evaluation> = points
-        .iter()
-        .map(|p| problem.evaluate(p).expect("test problems do not fail"))
-        .collect();
-    searcher.tell(&evals);
-    evals
-}
-
 /// Runs `searcher` for `budget` evaluations in asks of `batch`; returns every evaluation.
 fn run(
     problem: &TestProblem,
@@ -89,11 +81,8 @@ fn run(
     budget: usize,
     batch: usize,
 ) -> Vec<Evaluation> {
-    let mut all = Vec::with_capacity(budget);
-    while all.len() < budget {
-        let n = batch.min(budget - all.len());
-        all.extend(evaluate(problem, searcher, n));
-    }
+    let all = common::run(problem, searcher, budget, batch);
+    assert_eq!(all.len(), budget, "a continuous space is never used up");
     all
 }
 
@@ -101,16 +90,6 @@ fn hypervolume(problem: &TestProblem, evals: &[Evaluation]) -> f64 {
     let (ideal, nadir) = problem.known_bounds();
     let pts: Vec<Vec<f64>> = evals.iter().map(|e| e.scores.clone()).collect();
     normalized_hypervolume(&pts, &ideal, &nadir, 1.1)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
 }
 
 /// Hypervolumes of `nsga2` as a sweep builds it for each of `budgets`, over seeds
