@@ -38,35 +38,29 @@ pub trait Accelerator: Send + Sync {
             .par_iter()
             .map(|l| self.simulate_layer(l))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(run_stats(
-            layers,
-            self.mac_units(),
-            self.clock_mhz(),
-            self.area(),
-        ))
+        Ok(run_stats(layers, self.clock_mhz(), self.area()))
     }
 }
 
-/// Sums per-layer results into a run: cycles at `clock_mhz`, utilisation over `mac_units`.
-pub fn run_stats(
-    layers: Vec<LayerStats>,
-    mac_units: u64,
-    clock_mhz: f64,
-    area: AreaBreakdown,
-) -> RunStats {
+/// Sums per-layer results into a run: cycles at `clock_mhz`; utilisation is the
+/// cycle-weighted mean of the layers' (each of the units and precision it ran on, so a
+/// device whose fp8 rate doubles its fp16 one still reports at most 1).
+pub fn run_stats(layers: Vec<LayerStats>, clock_mhz: f64, area: AreaBreakdown) -> RunStats {
     let mut energy = EnergyBreakdown::default();
     let (mut cycles, mut compute, mut stall, mut macs) = (0, 0, 0, 0);
+    let mut busy = 0.0;
     for l in &layers {
         energy.add(&l.energy);
         cycles += l.total_cycles;
         compute += l.compute_cycles;
         stall += l.stall_cycles;
         macs += l.macs;
+        busy += l.utilization * l.total_cycles as f64;
     }
     let utilization = if cycles == 0 {
         0.0
     } else {
-        macs as f64 / (cycles as f64 * mac_units as f64)
+        busy / cycles as f64
     };
     RunStats {
         layers,

@@ -26,7 +26,9 @@ use crate::arch::Accelerator;
 use crate::error::InputError;
 use crate::workload::Precision;
 
-pub use tensor_core::{AllReduceProtocol, MmaThroughput, TensorCoreConfig, TensorCoreMode};
+pub use tensor_core::{
+    AllReduceProtocol, MmaScope, MmaThroughput, TensorCoreConfig, TensorCoreMode,
+};
 
 /// An accelerator file: an optional name and one model section.
 #[derive(Debug, Clone, Deserialize, Serialize)]

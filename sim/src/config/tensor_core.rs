@@ -29,6 +29,20 @@ pub enum TensorCoreMode {
     Roofline,
 }
 
+/// How the tensor cores take their operands from shared memory, which sets the shared-memory
+/// bytes a GEMM main loop reads per MAC.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MmaScope {
+    /// Per warp (Volta..Ada `mma.sync`): every warp loads its own A and B fragments for a warp
+    /// tile of at most 64 x 64 (CUTLASS's SM80 warp tiles).
+    #[default]
+    Warp,
+    /// Per warpgroup of four warps (Hopper `wgmma.mma_async`): each warpgroup reads a 64-row
+    /// slice of A and the CTA's whole B slice straight from shared memory, once.
+    Warpgroup,
+}
+
 impl TensorCoreMode {
     /// Lower-case name.
     pub fn name(self) -> &'static str {
@@ -179,6 +193,9 @@ pub struct TensorCoreConfig {
     /// Shared-memory bandwidth per SM, bytes per clock.
     #[serde(default = "default_smem_bytes_per_clock")]
     pub shared_memory_bytes_per_clock: u32,
+    /// How MMA instructions read shared memory: `warp` (default) or `warpgroup` (Hopper).
+    #[serde(default)]
+    pub mma_scope: MmaScope,
     /// Register file per SM, KiB.
     pub registers_kib_per_sm: f64,
     /// L2 cache, MiB.

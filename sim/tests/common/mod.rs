@@ -1,22 +1,35 @@
-//! Shared by the LLM reference tests: an ideal roofline of an A100-SXM4-80GB.
+//! Shared by the LLM reference tests: an ideal roofline of a GPU (A100-SXM4-80GB, H100-SXM5).
 
 use accel_sim::stats::{AreaBreakdown, LayerStats};
 use accel_sim::workload::{Layer, Op};
 use accel_sim::{Accelerator, SimError};
 
-/// A100-SXM4-80GB dense fp16/bf16 tensor throughput (NVIDIA A100 whitepaper, Table 1).
-const PEAK_FLOPS: f64 = 312e12;
-/// A100-SXM4-80GB HBM2e bandwidth (NVIDIA A100 80GB datasheet), bytes/s.
-const HBM_BYTES_PER_S: f64 = 2039e9;
 /// Roofline clock: one cycle a picosecond, so cycles keep the time exactly enough.
 const CLOCK_MHZ: f64 = 1e6;
 
 /// An ideal roofline device that times only what GenZ times (GEMMs and attention); vector
 /// work and all-reduces take no time, so it is a lower bound of any real run.
-pub struct Roofline;
+pub struct Roofline {
+    /// Dense tensor throughput of the precision run, FLOP/s.
+    pub peak_flops: f64,
+    /// DRAM bandwidth, bytes/s.
+    pub dram_bytes_per_s: f64,
+}
 
 impl Roofline {
-    fn seconds(layer: &Layer) -> f64 {
+    /// A100-SXM4-80GB in fp16/bf16: 312 TFLOPS (A100 whitepaper, Table 1), 2,039 GB/s HBM2e
+    /// (A100 80GB datasheet).
+    pub const A100: Roofline = Roofline {
+        peak_flops: 312e12,
+        dram_bytes_per_s: 2039e9,
+    };
+    /// H100-SXM5-80GB in fp8: 1,978.9 TFLOPS dense, 3,350 GB/s HBM3 (H100 whitepaper, Table 3).
+    pub const H100_FP8: Roofline = Roofline {
+        peak_flops: 1978.9e12,
+        dram_bytes_per_s: 3350e9,
+    };
+
+    fn seconds(&self, layer: &Layer) -> f64 {
         let bytes_per_value = layer.precision.map_or(2.0, |p| p.bytes());
         let values = match &layer.op {
             Op::Gemm(g) => g.groups * (g.batch * g.m * g.k + g.k * g.n + g.batch * g.m * g.n),
@@ -27,15 +40,15 @@ impl Roofline {
             }
             _ => return 0.0,
         };
-        let compute = 2.0 * layer.op.macs() as f64 / PEAK_FLOPS;
-        let memory = values as f64 * bytes_per_value / HBM_BYTES_PER_S;
+        let compute = 2.0 * layer.op.macs() as f64 / self.peak_flops;
+        let memory = values as f64 * bytes_per_value / self.dram_bytes_per_s;
         compute.max(memory)
     }
 }
 
 impl Accelerator for Roofline {
     fn name(&self) -> &str {
-        "a100_roofline"
+        "roofline"
     }
     fn clock_mhz(&self) -> f64 {
         CLOCK_MHZ
@@ -47,7 +60,7 @@ impl Accelerator for Roofline {
         AreaBreakdown::default()
     }
     fn simulate_layer(&self, layer: &Layer) -> Result<LayerStats, SimError> {
-        let cycles = (Self::seconds(layer) * CLOCK_MHZ * 1e6).round() as u64 * layer.count;
+        let cycles = (self.seconds(layer) * CLOCK_MHZ * 1e6).round() as u64 * layer.count;
         Ok(LayerStats {
             name: layer.name.clone(),
             kind: layer.op.kind(),

@@ -500,7 +500,7 @@ impl Accelerator for HeteroSystem {
         }
         Ok(RunStats {
             model_metrics,
-            ..run_stats(layers, self.mac_units(), self.clock_mhz(), self.area())
+            ..run_stats(layers, self.clock_mhz(), self.area())
         })
     }
 }

@@ -20,7 +20,7 @@ pub mod tiling;
 use std::path::Path;
 
 use crate::arch::Accelerator;
-use crate::config::{check_range, TensorCoreConfig, TensorCoreMode};
+use crate::config::{check_range, MmaScope, TensorCoreConfig, TensorCoreMode};
 use crate::error::{InputError, SimError};
 use crate::stats::{AreaBreakdown, DramTraffic, EnergyBreakdown, LayerStats, SramAccesses};
 use crate::tech::TechTables;
@@ -44,6 +44,8 @@ pub struct Machine {
     pub smem_bytes: f64,
     /// Shared-memory bandwidth per SM, bytes per clock.
     pub smem_bytes_per_clock: f64,
+    /// How MMA instructions read their operands from shared memory.
+    pub mma_scope: MmaScope,
     /// Register file per SM, bytes.
     pub register_bytes: f64,
     /// Main-loop pipeline stages.
@@ -277,6 +279,7 @@ impl TensorCore {
             clock_hz,
             smem_bytes: c.shared_memory_kib_per_sm * KIB,
             smem_bytes_per_clock: f64::from(c.shared_memory_bytes_per_clock),
+            mma_scope: c.mma_scope,
             register_bytes: c.registers_kib_per_sm * KIB,
             stages: u64::from(c.pipeline_stages),
             l2_bytes: c.l2_mib * MIB,
@@ -528,10 +531,14 @@ impl Accelerator for TensorCore {
         let smem_values = to_u64(cost.smem_bytes / bytes / 2.0);
         let total_cycles = cycles * n;
         let macs = to_u64(cost.macs);
-        let utilization = if total_cycles == 0 || self.mac_units() == 0 {
+        // Of the peak of the precision the layer runs in (fp8 doubles fp16's on Hopper).
+        let units = u64::from(c.mma_rate(operand).unwrap_or(0))
+            * u64::from(c.tensor_cores_per_sm)
+            * u64::from(c.sm_count);
+        let utilization = if total_cycles == 0 || units == 0 {
             0.0
         } else {
-            (macs * n) as f64 / (total_cycles as f64 * self.mac_units() as f64)
+            (macs * n) as f64 / (total_cycles as f64 * units as f64)
         };
         let one = SramAccesses {
             ifmap_reads: smem_values,
@@ -572,6 +579,7 @@ pub(crate) mod tests {
             clock_hz: 1410e6,
             smem_bytes: 164.0 * KIB,
             smem_bytes_per_clock: 128.0,
+            mma_scope: MmaScope::Warp,
             register_bytes: 256.0 * KIB,
             stages: 3,
             l2_bytes: 40.0 * MIB,
@@ -686,6 +694,49 @@ pub(crate) mod tests {
         assert!(
             e.contains("arch.tensor_core.precision") && e.contains("fp16, bf16"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn utilization_is_of_the_layer_precision_peak() {
+        // H100 runs fp8 at twice its fp16 rate: a large fp8 GEMM is near the fp8 peak
+        // (at most 1), not near 2 of the fp16 one; a run mixing precisions stays within 1.
+        let (file, arch) = preset("h100_sxm.toml");
+        let acc = arch.build(&file, crate::config::Mode::Fast).unwrap();
+        let gemm = |precision| Layer {
+            name: "g".into(),
+            op: Op::Gemm(crate::workload::Gemm {
+                batch: 1,
+                groups: 1,
+                m: 8192,
+                n: 8192,
+                k: 8192,
+            }),
+            count: 1,
+            precision: Some(precision),
+        };
+        let fp8 = acc.simulate_layer(&gemm(Precision::Fp8)).unwrap();
+        let fp16 = acc.simulate_layer(&gemm(Precision::Fp16)).unwrap();
+        for s in [&fp8, &fp16] {
+            assert!(
+                s.utilization > 0.6 && s.utilization <= 1.0,
+                "{}",
+                s.utilization
+            );
+        }
+        let workload = crate::workload::Workload {
+            name: "mixed".into(),
+            layers: vec![gemm(Precision::Fp8), gemm(Precision::Fp16)],
+            weight_reuse: 1,
+        };
+        let run = acc.simulate(&workload).unwrap();
+        let weighted = (fp8.utilization * fp8.total_cycles as f64
+            + fp16.utilization * fp16.total_cycles as f64)
+            / (fp8.total_cycles + fp16.total_cycles) as f64;
+        assert!(
+            (run.utilization - weighted).abs() < 1e-12,
+            "{}",
+            run.utilization
         );
     }
 

@@ -9,6 +9,7 @@
 //! cheapest is chosen, as a library heuristic (cuBLAS, CUTLASS profiler) picks a kernel.
 
 use super::Machine;
+use crate::config::MmaScope;
 
 /// Output-tile edges the mapper tries (CUTLASS's SM80 tile sizes span 64..256).
 pub const TILE_EDGES: [u64; 3] = [64, 128, 256];
@@ -61,10 +62,14 @@ impl Tile {
         2.0 * (self.m * self.n) as f64 * acc_bytes
     }
 
-    /// Warp tile: CUTLASS splits a CTA tile into warps of at most 64 x 64 (2x2 warps for
-    /// tiles up to 128 x 128, 2x4 or 4x2 for the 256 ones).
-    pub fn warp_tile(&self) -> (u64, u64) {
-        ((self.m / 2).min(64), (self.n / 2).min(64))
+    /// The C tile one shared-memory read of A and B serves. Per warp, CUTLASS splits a CTA
+    /// tile into warps of at most 64 x 64 (2x2 warps for tiles up to 128 x 128, 2x4 or 4x2
+    /// for the 256 ones); per warpgroup, `wgmma` covers 64 rows and all the CTA's columns.
+    pub fn operand_tile(&self, scope: MmaScope) -> (u64, u64) {
+        match scope {
+            MmaScope::Warp => ((self.m / 2).min(64), (self.n / 2).min(64)),
+            MmaScope::Warpgroup => (self.m.min(64), self.n),
+        }
     }
 }
 
@@ -134,8 +139,9 @@ pub fn plan(machine: &Machine, p: &GemmProblem, tile: Tile, split_k: u64) -> Opt
 
     let cta_macs = (tile.m * tile.n) as f64 * k_cta;
     let mma_cycles = cta_macs / (p.macs_per_sm_clock * machine.mma_efficiency);
-    // Shared memory: each stage is written once (A and B slices) and read by every warp.
-    let (wm, wn) = tile.warp_tile();
+    // Shared memory: each stage is written once (A and B slices) and read by every warp
+    // (or warpgroup).
+    let (wm, wn) = tile.operand_tile(machine.mma_scope);
     let fill = (tile.m + tile.n) as f64 * k_cta * p.operand_bytes;
     let warp_reads = cta_macs * p.operand_bytes * (1.0 / wm as f64 + 1.0 / wn as f64);
     let smem_cycles = (fill + warp_reads) / machine.smem_bytes_per_clock;
@@ -255,6 +261,7 @@ pub(crate) mod tests {
             clock_hz: 1e9,
             smem_bytes: 164.0 * 1024.0,
             smem_bytes_per_clock: 128.0,
+            mma_scope: MmaScope::Warp,
             register_bytes: 256.0 * 1024.0,
             stages: 3,
             l2_bytes: 40.0 * 1024.0 * 1024.0,
