@@ -26,6 +26,7 @@ const PARTS: &[(&str, &str)] = &[
     ("sa_params", include_str!("templates/parts/sa_params.v")),
     ("in_bufs", include_str!("templates/parts/in_bufs.v")),
     ("top_done", include_str!("templates/parts/top_done.v")),
+    ("fold_seq", include_str!("templates/parts/fold_seq.v")),
     ("pe_product", include_str!("templates/parts/pe_product.v")),
 ];
 

@@ -48,77 +48,29 @@
         .re(obuf_re), .raddr(obuf_raddr), .rdata(out_rdata)
     );
 
-    // ---------------------------------------------------------------- fold sequencer
-    // s counts the cycles of a fold, 0 .. p_last: cycles 0 .. R-1 read one north vector
-    // (stationary row) each, cycles R .. R+t-1 one west vector each. rows_left/cols_left:
-    // spatial rows/columns not yet covered by earlier row/column folds.
-    reg            run;
-    reg [PW-1:0]   s;
-    reg [PW-1:0]   stream_end;
-    reg [PW-1:0]   p_last;
-    reg [DW-1:0]   sr;
-    reg [DW-1:0]   rows_left;
-    reg [DW-1:0]   cols_left;
-    reg [WAW-1:0]  west_base;
-    reg [WAW-1:0]  west_ptr;
-    reg [NAW-1:0]  north_ptr;
+@@>fold_seq@@
 
-    wire accept = start && !busy;
-    wire [PW-1:0] cfg_t = {{(PW-DW){1'b0}}, @@T_DIM@@};
+    // Weight stationary: cycles 0 .. R-1 of a fold read one north vector (a stationary row)
+    // each, cycles R .. R+t-1 one west vector each. Stationary tiles are stored fold after
+    // fold, so the north pointer never rewinds.
+    reg [PW-1:0]   stream_end;
+    reg [NAW-1:0]  north_ptr;
     wire loading = run && (s < P_LOAD);
     wire streaming = run && (s >= P_LOAD) && (s < stream_end);
-    wire fold_end = run && (s == p_last);
-    wire last_row_fold = rows_left <= R_D;
-    wire last_col_fold = cols_left <= C_D;
-
-    assign fold_start = run && (s == {PW{1'b0}});
+    assign west_step = streaming;
     assign north_re = loading;
     assign north_raddr = north_ptr;
-    assign west_re = streaming;
-    assign west_raddr = west_ptr;
 
     always @(posedge clk) begin
         if (rst) begin
-            run <= 1'b0;
-            s <= {PW{1'b0}};
             stream_end <= {PW{1'b0}};
-            p_last <= {PW{1'b0}};
-            sr <= {DW{1'b0}};
-            rows_left <= {DW{1'b0}};
-            cols_left <= {DW{1'b0}};
-            west_base <= {WAW{1'b0}};
-            west_ptr <= {WAW{1'b0}};
             north_ptr <= {NAW{1'b0}};
         end else if (accept) begin
-            run <= 1'b1;
-            s <= {PW{1'b0}};
-            stream_end <= cfg_t + P_LOAD;
-            p_last <= cfg_t + P_FILL;
-            sr <= @@SR_DIM@@;
-            rows_left <= @@SR_DIM@@;
-            cols_left <= @@SC_DIM@@;
-            west_base <= cfg_west_base;
-            west_ptr <= cfg_west_base;
-            north_ptr <= cfg_north_base;
-        end else if (run) begin
-            // Stationary tiles are stored fold after fold: north_ptr never rewinds.
-            if (loading) north_ptr <= north_ptr + NA_ONE;
             // streaming and fold_end never coincide: p_last = t + 2R + C - 3 >= t + R.
-            if (streaming) west_ptr <= west_ptr + WA_ONE;
-            if (fold_end) begin
-                s <= {PW{1'b0}};
-                if (last_row_fold) begin
-                    // Next column fold: west vectors from the start.
-                    if (last_col_fold) run <= 1'b0;
-                    rows_left <= sr;
-                    cols_left <= cols_left - C_D;
-                    west_ptr <= west_base;
-                end else begin
-                    rows_left <= rows_left - R_D;
-                end
-            end else begin
-                s <= s + P_ONE;
-            end
+            stream_end <= cfg_t + P_LOAD;
+            north_ptr <= cfg_north_base;
+        end else if (loading) begin
+            north_ptr <= north_ptr + NA_ONE;
         end
     end
 

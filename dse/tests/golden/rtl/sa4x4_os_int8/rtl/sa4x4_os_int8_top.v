@@ -121,84 +121,98 @@ module sa4x4_os_int8_top (
     );
 
     // ---------------------------------------------------------------- fold sequencer
-    // s counts the cycles of a fold, 0 .. p_last; the first k of them read one west and one
-    // north vector each. rows_left/cols_left: GEMM rows/columns not yet covered by earlier
-    // row/column folds (the fold is the last row fold when rows_left <= R).
+    // Column folds run outermost, row folds inside them. s counts the cycles of a fold,
+    // 0 .. p_last; rows_left/cols_left: spatial rows/columns not yet covered by earlier row/
+    // column folds (the fold is the last row fold when rows_left <= R). The west vectors
+    // restart at every column fold; the dataflow drives `west_step` (one west read a cycle).
     reg            run;
     reg [PW-1:0]   s;
-    reg [PW-1:0]   t_len;
-    reg [PW-1:0]   t_last;
     reg [PW-1:0]   p_last;
     reg [DW-1:0]   sr;
     reg [DW-1:0]   rows_left;
     reg [DW-1:0]   cols_left;
     reg [WAW-1:0]  west_base;
     reg [WAW-1:0]  west_ptr;
-    reg [NAW-1:0]  north_ptr;
-    reg [NAW-1:0]  north_base;
+    wire           west_step;
 
     wire accept = start && !busy;
     wire [PW-1:0] cfg_t = {{(PW-DW){1'b0}}, cfg_k};
-    wire issue = run && (s < t_len);
     wire fold_end = run && (s == p_last);
     wire last_row_fold = rows_left <= R_D;
     wire last_col_fold = cols_left <= C_D;
 
     assign fold_start = run && (s == {PW{1'b0}});
-    assign west_re = issue;
+    assign west_re = west_step;
     assign west_raddr = west_ptr;
-    assign north_re = issue;
-    assign north_raddr = north_ptr;
 
     always @(posedge clk) begin
         if (rst) begin
             run <= 1'b0;
             s <= {PW{1'b0}};
-            t_len <= {PW{1'b0}};
-            t_last <= {PW{1'b0}};
             p_last <= {PW{1'b0}};
             sr <= {DW{1'b0}};
             rows_left <= {DW{1'b0}};
             cols_left <= {DW{1'b0}};
             west_base <= {WAW{1'b0}};
             west_ptr <= {WAW{1'b0}};
-            north_ptr <= {NAW{1'b0}};
-            north_base <= {NAW{1'b0}};
         end else if (accept) begin
             run <= 1'b1;
             s <= {PW{1'b0}};
-            t_len <= cfg_t;
-            t_last <= cfg_t - P_ONE;
             p_last <= cfg_t + P_FILL;
             sr <= cfg_m;
             rows_left <= cfg_m;
             cols_left <= cfg_n;
             west_base <= cfg_west_base;
             west_ptr <= cfg_west_base;
-            north_ptr <= cfg_north_base;
-            north_base <= cfg_north_base;
         end else if (run) begin
-            // issue and fold_end never coincide: p_last = k + R + C - 3 >= k.
-            if (issue) begin
-                west_ptr <= west_ptr + WA_ONE;
-                north_ptr <= north_ptr + NA_ONE;
-            end
+            // west_step and fold_end never coincide (each dataflow's p_last is past its reads).
+            if (west_step) west_ptr <= west_ptr + WA_ONE;
             if (fold_end) begin
                 s <= {PW{1'b0}};
                 if (last_row_fold) begin
-                    // Next column fold: west vectors from the start, north ones continue.
                     if (last_col_fold) run <= 1'b0;
                     rows_left <= sr;
                     cols_left <= cols_left - C_D;
                     west_ptr <= west_base;
-                    north_base <= north_ptr;
                 end else begin
-                    // Next row fold: west vectors continue, north ones again.
                     rows_left <= rows_left - R_D;
-                    north_ptr <= north_base;
                 end
             end else begin
                 s <= s + P_ONE;
+            end
+        end
+    end
+
+
+    // Output stationary: the first k cycles of a fold read one west and one north vector
+    // each. The north vectors continue into the next column fold and start again for each
+    // row fold.
+    reg [PW-1:0]   t_len;
+    reg [PW-1:0]   t_last;
+    reg [NAW-1:0]  north_ptr;
+    reg [NAW-1:0]  north_base;
+    wire issue = run && (s < t_len);
+    assign west_step = issue;
+    assign north_re = issue;
+    assign north_raddr = north_ptr;
+
+    always @(posedge clk) begin
+        if (rst) begin
+            t_len <= {PW{1'b0}};
+            t_last <= {PW{1'b0}};
+            north_ptr <= {NAW{1'b0}};
+            north_base <= {NAW{1'b0}};
+        end else if (accept) begin
+            t_len <= cfg_t;
+            t_last <= cfg_t - P_ONE;
+            north_ptr <= cfg_north_base;
+            north_base <= cfg_north_base;
+        end else if (run) begin
+            // issue and fold_end never coincide: p_last = k + R + C - 3 >= k.
+            if (issue) north_ptr <= north_ptr + NA_ONE;
+            if (fold_end) begin
+                if (last_row_fold) north_base <= north_ptr;
+                else north_ptr <= north_base;
             end
         end
     end

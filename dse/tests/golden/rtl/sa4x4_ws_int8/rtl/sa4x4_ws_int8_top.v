@@ -124,66 +124,55 @@ module sa4x4_ws_int8_top (
     );
 
     // ---------------------------------------------------------------- fold sequencer
-    // s counts the cycles of a fold, 0 .. p_last: cycles 0 .. R-1 read one north vector
-    // (stationary row) each, cycles R .. R+t-1 one west vector each. rows_left/cols_left:
-    // spatial rows/columns not yet covered by earlier row/column folds.
+    // Column folds run outermost, row folds inside them. s counts the cycles of a fold,
+    // 0 .. p_last; rows_left/cols_left: spatial rows/columns not yet covered by earlier row/
+    // column folds (the fold is the last row fold when rows_left <= R). The west vectors
+    // restart at every column fold; the dataflow drives `west_step` (one west read a cycle).
     reg            run;
     reg [PW-1:0]   s;
-    reg [PW-1:0]   stream_end;
     reg [PW-1:0]   p_last;
     reg [DW-1:0]   sr;
     reg [DW-1:0]   rows_left;
     reg [DW-1:0]   cols_left;
     reg [WAW-1:0]  west_base;
     reg [WAW-1:0]  west_ptr;
-    reg [NAW-1:0]  north_ptr;
+    wire           west_step;
 
     wire accept = start && !busy;
     wire [PW-1:0] cfg_t = {{(PW-DW){1'b0}}, cfg_m};
-    wire loading = run && (s < P_LOAD);
-    wire streaming = run && (s >= P_LOAD) && (s < stream_end);
     wire fold_end = run && (s == p_last);
     wire last_row_fold = rows_left <= R_D;
     wire last_col_fold = cols_left <= C_D;
 
     assign fold_start = run && (s == {PW{1'b0}});
-    assign north_re = loading;
-    assign north_raddr = north_ptr;
-    assign west_re = streaming;
+    assign west_re = west_step;
     assign west_raddr = west_ptr;
 
     always @(posedge clk) begin
         if (rst) begin
             run <= 1'b0;
             s <= {PW{1'b0}};
-            stream_end <= {PW{1'b0}};
             p_last <= {PW{1'b0}};
             sr <= {DW{1'b0}};
             rows_left <= {DW{1'b0}};
             cols_left <= {DW{1'b0}};
             west_base <= {WAW{1'b0}};
             west_ptr <= {WAW{1'b0}};
-            north_ptr <= {NAW{1'b0}};
         end else if (accept) begin
             run <= 1'b1;
             s <= {PW{1'b0}};
-            stream_end <= cfg_t + P_LOAD;
             p_last <= cfg_t + P_FILL;
             sr <= cfg_k;
             rows_left <= cfg_k;
             cols_left <= cfg_n;
             west_base <= cfg_west_base;
             west_ptr <= cfg_west_base;
-            north_ptr <= cfg_north_base;
         end else if (run) begin
-            // Stationary tiles are stored fold after fold: north_ptr never rewinds.
-            if (loading) north_ptr <= north_ptr + NA_ONE;
-            // streaming and fold_end never coincide: p_last = t + 2R + C - 3 >= t + R.
-            if (streaming) west_ptr <= west_ptr + WA_ONE;
+            // west_step and fold_end never coincide (each dataflow's p_last is past its reads).
+            if (west_step) west_ptr <= west_ptr + WA_ONE;
             if (fold_end) begin
                 s <= {PW{1'b0}};
                 if (last_row_fold) begin
-                    // Next column fold: west vectors from the start.
                     if (last_col_fold) run <= 1'b0;
                     rows_left <= sr;
                     cols_left <= cols_left - C_D;
@@ -194,6 +183,31 @@ module sa4x4_ws_int8_top (
             end else begin
                 s <= s + P_ONE;
             end
+        end
+    end
+
+
+    // Weight stationary: cycles 0 .. R-1 of a fold read one north vector (a stationary row)
+    // each, cycles R .. R+t-1 one west vector each. Stationary tiles are stored fold after
+    // fold, so the north pointer never rewinds.
+    reg [PW-1:0]   stream_end;
+    reg [NAW-1:0]  north_ptr;
+    wire loading = run && (s < P_LOAD);
+    wire streaming = run && (s >= P_LOAD) && (s < stream_end);
+    assign west_step = streaming;
+    assign north_re = loading;
+    assign north_raddr = north_ptr;
+
+    always @(posedge clk) begin
+        if (rst) begin
+            stream_end <= {PW{1'b0}};
+            north_ptr <= {NAW{1'b0}};
+        end else if (accept) begin
+            // streaming and fold_end never coincide: p_last = t + 2R + C - 3 >= t + R.
+            stream_end <= cfg_t + P_LOAD;
+            north_ptr <= cfg_north_base;
+        end else if (loading) begin
+            north_ptr <= north_ptr + NA_ONE;
         end
     end
 
