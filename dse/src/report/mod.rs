@@ -493,6 +493,28 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn summary_table_rounds_reals_and_snippets_keep_them_exact() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut info = latency_throughput();
+        info.dims.push("arch.systolic.dram_bandwidth_gbps".into());
+        let mut records = two_objective_records();
+        for r in &mut records {
+            r.point.insert(
+                "arch.systolic.dram_bandwidth_gbps".into(),
+                Value::Real(12.345678901),
+            );
+        }
+        write_reports(dir.path(), &info, &records).expect("reports");
+        let md = read(&dir.path().join("summary.md"));
+        for want in [
+            "| **2** (knee) | 2 | 8 | 32 | ws | 12.346 |",
+            "arch.systolic.dram_bandwidth_gbps = 12.345678901\n",
+        ] {
+            assert!(md.contains(want), "missing {want:?} in\n{md}");
+        }
+    }
+
+    #[test]
     fn plots_carry_metric_labels_and_the_knee() {
         let dir = tempfile::tempdir().expect("temp dir");
         let info = latency_throughput();

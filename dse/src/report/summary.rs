@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::error::DseError;
 use crate::record::Record;
+use crate::space::Value;
 
 use super::{fmt_sig, io_error, objective_label, Analysis, REFERENCE_FACTOR};
 
@@ -76,11 +77,11 @@ pub(super) fn render(a: &Analysis) -> String {
             };
             let mut row = vec![id];
             row.extend(objective_values(a, r));
-            row.extend(info.dims.iter().map(|d| {
-                r.point
-                    .get(d)
-                    .map(|v| cell(&v.to_string()))
-                    .unwrap_or_default()
+            // Reals to 5 significant digits for reading; the snippets below keep them exact.
+            row.extend(info.dims.iter().map(|d| match r.point.get(d) {
+                Some(Value::Real(v)) => fmt_sig(*v, 5),
+                Some(v) => cell(&v.to_string()),
+                None => String::new(),
             }));
             line(format!("| {} |", row.join(" | ")));
         }
