@@ -154,10 +154,29 @@ fn default_node_nm() -> u32 {
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AllReduceProtocol {
-    /// Fixed time per all-reduce, µs.
+    /// Fixed time per all-reduce, µs (on `devices` devices, if given).
     pub latency_us: f64,
     /// Sustained bus bandwidth, GB/s.
     pub bus_bandwidth_gbps: f64,
+    /// Devices the latency was measured on; with `step_latency_us`, other device counts add
+    /// (or drop) ring steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub devices: Option<u32>,
+    /// Latency of one ring step, µs (NCCL's tuner adds one per each of a ring all-reduce's
+    /// `2(p-1)` steps); 0: the latency holds for any device count.
+    #[serde(default)]
+    pub step_latency_us: f64,
+}
+
+impl AllReduceProtocol {
+    /// Fixed seconds of an all-reduce over `devices` devices.
+    pub fn latency_s(&self, devices: u64) -> f64 {
+        let extra_steps = match self.devices {
+            Some(measured) => 2.0 * (devices as f64 - f64::from(measured)),
+            None => 0.0,
+        };
+        (self.latency_us + extra_steps * self.step_latency_us).max(0.0) * 1e-6
+    }
 }
 
 /// `[arch.tensor_core]`: units are in the key names (`_kib`, `_mib`, `_gib`, `_gbps` = 10^9

@@ -6,7 +6,8 @@
 //!   `2 (p - 1) / p * bytes` and pays `2 (p - 1)` link latencies.
 //! - Measured protocols (`all_reduce` in the config): NCCL picks, per message size, the
 //!   protocol (LL for small messages, Simple for large) with the least modelled time, each an
-//!   alpha-beta cost `latency + 2 (p - 1) / p * bytes / bus_bandwidth`. A ring's per-step
+//!   alpha-beta cost `latency + 2 (p - 1) / p * bytes / bus_bandwidth`, the latency measured
+//!   on some device count and moved by NCCL's per-step latency for others. A ring's per-step
 //!   latency is far below what NCCL achieves end to end (kernel launch, protocol flags,
 //!   channel setup): on four NVLink A100s a 16 KB all-reduce takes 17 us, not the 2 x 3 link
 //!   hops' few microseconds (measured curve in sim/tests/reference/nccl_a100/).
@@ -29,7 +30,8 @@ pub fn ring_all_reduce_s(
 }
 
 /// Seconds to all-reduce `bytes` across `devices` devices with the fastest of `protocols`
-/// (each `latency_us + 2 (p - 1) / p * bytes / bus_bandwidth_gbps`); `None` without any.
+/// (each its latency on `devices` + `2 (p - 1) / p * bytes / bus_bandwidth_gbps`); `None`
+/// without any.
 pub fn protocol_all_reduce_s(
     bytes: f64,
     devices: u64,
@@ -41,7 +43,7 @@ pub fn protocol_all_reduce_s(
     let sent = ring_bytes_sent(bytes, devices);
     protocols
         .iter()
-        .map(|p| p.latency_us * 1e-6 + sent / (p.bus_bandwidth_gbps * 1e9))
+        .map(|p| p.latency_s(devices) + sent / (p.bus_bandwidth_gbps * 1e9))
         .reduce(f64::min)
 }
 
@@ -75,10 +77,14 @@ mod tests {
             AllReduceProtocol {
                 latency_us: 14.0,
                 bus_bandwidth_gbps: 15.0,
+                devices: None,
+                step_latency_us: 0.0,
             },
             AllReduceProtocol {
                 latency_us: 50.0,
                 bus_bandwidth_gbps: 202.5,
+                devices: None,
+                step_latency_us: 0.0,
             },
         ];
         // 4 devices, 16 KiB: 1.5 x 16384 B / 15 GB/s = 1.64 us + 14 us (LL) beats 50.1 us.
@@ -89,5 +95,22 @@ mod tests {
         assert!((large - 298.55e-6).abs() < 0.01e-6, "{large}");
         assert_eq!(protocol_all_reduce_s(1e6, 1, &protocols), Some(0.0));
         assert_eq!(protocol_all_reduce_s(1e6, 4, &[]), None);
+    }
+
+    #[test]
+    fn measured_latency_moves_by_ring_steps() {
+        // Measured on 4 devices (6 ring steps) at 14 us, 0.6 us a step: 2 devices have 2
+        // steps (11.6 us), 8 devices 14 steps (18.8 us); without `devices` it stays 14 us.
+        let mut ll = AllReduceProtocol {
+            latency_us: 14.0,
+            bus_bandwidth_gbps: 15.0,
+            devices: Some(4),
+            step_latency_us: 0.6,
+        };
+        for (p, us) in [(2, 11.6), (4, 14.0), (8, 18.8)] {
+            assert!((ll.latency_s(p) - us * 1e-6).abs() < 1e-12, "{p}");
+        }
+        ll.devices = None;
+        assert!((ll.latency_s(8) - 14e-6).abs() < 1e-12);
     }
 }

@@ -240,6 +240,23 @@ impl TensorCore {
                 0.001,
                 1e7,
             )?;
+            if let Some(d) = p.devices {
+                check_range(file, &k("devices"), f64::from(d), 2.0, 1024.0)?;
+                // Two devices drop 2 (devices - 2) steps: the latency must cover them.
+                let floor = 2.0 * (f64::from(d) - 2.0) * p.step_latency_us;
+                check_range(file, &k("latency_us"), p.latency_us, floor, 1e6)?;
+            }
+            check_range(file, &k("step_latency_us"), p.step_latency_us, 0.0, 1e3)?;
+            if p.step_latency_us > 0.0 && p.devices.is_none() {
+                return Err(InputError::OutOfRange {
+                    file: file.to_path_buf(),
+                    key: k("devices"),
+                    value: "absent".into(),
+                    allowed: "the device count the latency was measured on (2..=1024), \
+                              required with step_latency_us"
+                        .into(),
+                });
+            }
         }
         check_range(file, &key("mma_efficiency"), c.mma_efficiency, 0.05, 1.0)?;
         check_range(file, &key("dram_efficiency"), c.dram_efficiency, 0.05, 1.0)?;
@@ -683,6 +700,16 @@ pub(crate) mod tests {
             .to_string();
         assert!(
             e.contains("arch.tensor_core.all_reduce[1].bus_bandwidth_gbps"),
+            "{e}"
+        );
+        // A per-step latency needs the device count it was measured on.
+        let mut c = base.clone();
+        c.all_reduce[0].devices = None;
+        let e = TensorCore::build("t".into(), &c, &file)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("arch.tensor_core.all_reduce[0].devices") && e.contains("required"),
             "{e}"
         );
         // fp8 has no rate on Ampere: the error lists what is supported.
