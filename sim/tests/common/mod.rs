@@ -1,4 +1,4 @@
-//! Shared by the LLM reference tests: an ideal roofline of a GPU (A100-SXM4-80GB, H100-SXM5).
+//! Shared by the LLM reference tests: an ideal roofline of a GPU (A100-SXM4-80GB, H100, H200).
 
 use accel_sim::stats::{AreaBreakdown, LayerStats};
 use accel_sim::workload::{Layer, Op};
@@ -29,6 +29,13 @@ impl Roofline {
     pub const H100_FP8: Roofline = Roofline {
         peak_flops: 1978.9e12,
         dram_bytes_per_s: 3350e9,
+    };
+    // Each test crate compiles this module; genz_reference uses only the A100.
+    #[allow(dead_code)]
+    /// H200 SXM in fp8: the H100's 1,978.9 TFLOPS dense, 4,800 GB/s HBM3e (H200 datasheet).
+    pub const H200_FP8: Roofline = Roofline {
+        peak_flops: 1978.9e12,
+        dram_bytes_per_s: 4800e9,
     };
 
     fn seconds(&self, layer: &Layer) -> f64 {

@@ -662,11 +662,12 @@ pub(crate) mod tests {
 
     #[test]
     fn presets_build_with_their_datasheet_peaks() {
-        // Dense fp16 peak = 2 x SMs x TCs x MACs/clock x clock: A100 312, H100 989.4,
-        // RTX 4090 165.2 TFLOPS (whitepapers).
+        // Dense fp16 peak = 2 x SMs x TCs x MACs/clock x clock: A100 312, H100 and H200 989.4,
+        // RTX 4090 165.2 TFLOPS (whitepapers, H200 datasheet).
         for (name, tflops, gib) in [
             ("a100_sxm_80gb.toml", 312.0, 80),
             ("h100_sxm.toml", 989.4, 80),
+            ("h200_sxm.toml", 989.4, 141),
             ("rtx_4090.toml", 165.2, 24),
         ] {
             let (file, arch) = preset(name);
