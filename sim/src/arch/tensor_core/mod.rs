@@ -474,6 +474,13 @@ impl TensorCoreConfig {
             Precision::Int16 | Precision::Int32 => None,
         }
     }
+
+    /// Dense MACs per clock of the whole device for operands of `p`, 0 if unsupported.
+    pub fn device_macs_per_clock(&self, p: Precision) -> u64 {
+        u64::from(self.mma_rate(p).unwrap_or(0))
+            * u64::from(self.tensor_cores_per_sm)
+            * u64::from(self.sm_count)
+    }
 }
 
 fn to_u64(x: f64) -> u64 {
@@ -491,10 +498,7 @@ impl Accelerator for TensorCore {
 
     /// Dense MACs per clock at the default precision, whole device.
     fn mac_units(&self) -> u64 {
-        let c = &self.config;
-        u64::from(c.mma_rate(c.precision).unwrap_or(0))
-            * u64::from(c.tensor_cores_per_sm)
-            * u64::from(c.sm_count)
+        self.config.device_macs_per_clock(self.config.precision)
     }
 
     fn memory_capacity_bytes(&self) -> Option<u64> {
@@ -549,9 +553,7 @@ impl Accelerator for TensorCore {
         let total_cycles = cycles * n;
         let macs = to_u64(cost.macs);
         // Of the peak of the precision the layer runs in (fp8 doubles fp16's on Hopper).
-        let units = u64::from(c.mma_rate(operand).unwrap_or(0))
-            * u64::from(c.tensor_cores_per_sm)
-            * u64::from(c.sm_count);
+        let units = c.device_macs_per_clock(operand);
         let utilization = if total_cycles == 0 || units == 0 {
             0.0
         } else {
