@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use accel_sim::workload::{shipped, Attention, Gemm, Layer, Op, Workload};
+use accel_sim::workload::{shipped, Attention, Layer, Op, Workload};
 use accel_sim::{Accelerator, ArchConfig, ArchFile, Dataflow, Mode, SystolicConfig};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
@@ -19,33 +19,14 @@ fn array(size: u32, dataflow: Dataflow) -> Box<dyn Accelerator> {
     .expect("valid config")
 }
 
-fn layer(name: &str, op: Op, count: u64) -> Layer {
-    Layer {
-        name: name.into(),
-        op,
-        count,
-        precision: None,
-    }
-}
-
-fn gemm(m: u64, n: u64, k: u64) -> Op {
-    Op::Gemm(Gemm {
-        batch: 1,
-        groups: 1,
-        m,
-        n,
-        k,
-    })
-}
-
 /// GPT-2 small (d = 768, 12 heads, 12 layers, FFN 3072, vocabulary 50257) on 2048 tokens.
 fn gpt2_2048() -> Workload {
     let t = 2048;
     Workload {
         name: "gpt2_2048".into(),
         layers: vec![
-            layer("qkv", gemm(t, 3 * 768, 768), 12),
-            layer(
+            Layer::new("qkv", Op::gemm(t, 3 * 768, 768), 12),
+            Layer::new(
                 "attention",
                 Op::Attention(Attention {
                     batch: 1,
@@ -58,10 +39,10 @@ fn gpt2_2048() -> Workload {
                 }),
                 12,
             ),
-            layer("proj", gemm(t, 768, 768), 12),
-            layer("fc1", gemm(t, 3072, 768), 12),
-            layer("fc2", gemm(t, 768, 3072), 12),
-            layer("lm_head", gemm(t, 50257, 768), 1),
+            Layer::new("proj", Op::gemm(t, 768, 768), 12),
+            Layer::new("fc1", Op::gemm(t, 3072, 768), 12),
+            Layer::new("fc2", Op::gemm(t, 768, 3072), 12),
+            Layer::new("lm_head", Op::gemm(t, 50257, 768), 1),
         ],
         weight_reuse: 1,
     }

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use accel_sim::workload::{Attention, Elementwise, Gemm, Layer, Op, Workload};
+use accel_sim::workload::{Attention, Elementwise, Layer, Op, Workload};
 use accel_sim::{Accelerator, ArchFile, Mode};
 use criterion::{criterion_group, criterion_main, Criterion};
 
@@ -18,25 +18,6 @@ fn a100() -> Box<dyn Accelerator> {
     ArchFile::load(&file)
         .and_then(|a| a.build(&file, Mode::Fast))
         .expect("preset builds")
-}
-
-fn layer(name: String, op: Op, count: u64) -> Layer {
-    Layer {
-        name,
-        op,
-        count,
-        precision: None,
-    }
-}
-
-fn gemm(m: u64, n: u64, k: u64) -> Op {
-    Op::Gemm(Gemm {
-        batch: 1,
-        groups: 1,
-        m,
-        n,
-        k,
-    })
 }
 
 fn vector(elements: u64, inputs: u64) -> Op {
@@ -53,9 +34,13 @@ fn vector(elements: u64, inputs: u64) -> Op {
 fn llama2_70b_pass(tag: &str, tokens: u64, context: u64, out: &mut Vec<Layer>) {
     let (d, ffn, layers) = (8192, 28672, 80);
     let n = |s: &str| format!("{tag}.{s}");
-    out.push(layer(n("norm1"), vector(tokens * d, 1), layers));
-    out.push(layer(n("qkv"), gemm(tokens, d + 2 * 1024, d), layers));
-    out.push(layer(
+    out.push(Layer::new(n("norm1"), vector(tokens * d, 1), layers));
+    out.push(Layer::new(
+        n("qkv"),
+        Op::gemm(tokens, d + 2 * 1024, d),
+        layers,
+    ));
+    out.push(Layer::new(
         n("attention"),
         Op::Attention(Attention {
             batch: 1,
@@ -68,14 +53,22 @@ fn llama2_70b_pass(tag: &str, tokens: u64, context: u64, out: &mut Vec<Layer>) {
         }),
         layers,
     ));
-    out.push(layer(n("o_proj"), gemm(tokens, d, d), layers));
-    out.push(layer(n("residual1"), vector(tokens * d, 2), layers));
-    out.push(layer(n("norm2"), vector(tokens * d, 1), layers));
-    out.push(layer(n("gate_up"), gemm(tokens, 2 * ffn, d), layers));
-    out.push(layer(n("silu_mul"), vector(tokens * ffn, 2), layers));
-    out.push(layer(n("down"), gemm(tokens, d, ffn), layers));
-    out.push(layer(n("residual2"), vector(tokens * d, 2), layers));
-    out.push(layer(n("lm_head"), gemm(tokens.min(1), 32000, d), 1));
+    out.push(Layer::new(n("o_proj"), Op::gemm(tokens, d, d), layers));
+    out.push(Layer::new(n("residual1"), vector(tokens * d, 2), layers));
+    out.push(Layer::new(n("norm2"), vector(tokens * d, 1), layers));
+    out.push(Layer::new(
+        n("gate_up"),
+        Op::gemm(tokens, 2 * ffn, d),
+        layers,
+    ));
+    out.push(Layer::new(n("silu_mul"), vector(tokens * ffn, 2), layers));
+    out.push(Layer::new(n("down"), Op::gemm(tokens, d, ffn), layers));
+    out.push(Layer::new(n("residual2"), vector(tokens * d, 2), layers));
+    out.push(Layer::new(
+        n("lm_head"),
+        Op::gemm(tokens.min(1), 32000, d),
+        1,
+    ));
 }
 
 fn llama2_70b(prompt: u64, generated: u64) -> Workload {
@@ -94,10 +87,10 @@ fn llama2_70b(prompt: u64, generated: u64) -> Workload {
 fn validation_gemms() -> Workload {
     let mut layers = Vec::new();
     for m in (6..16).map(|e| 1u64 << e) {
-        layers.push(layer(format!("m{m}"), gemm(m, 12288, 12288), 1));
+        layers.push(Layer::new(format!("m{m}"), Op::gemm(m, 12288, 12288), 1));
     }
     for nk in (6..16).map(|e| 1u64 << e) {
-        layers.push(layer(format!("nk{nk}"), gemm(8192, nk, nk), 1));
+        layers.push(Layer::new(format!("nk{nk}"), Op::gemm(8192, nk, nk), 1));
     }
     Workload {
         name: "a100_validation_gemms".into(),

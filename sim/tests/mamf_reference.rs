@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use accel_sim::config::MmaScope;
-use accel_sim::workload::{Gemm, Layer, Op, Precision};
+use accel_sim::workload::{Layer, Op, Precision};
 use accel_sim::{Accelerator, ArchConfig, ArchFile, Mode};
 
 /// `(preset, m, n, k, measured TFLOPS)` rows.
@@ -42,16 +42,8 @@ fn preset(name: &str, scope: Option<MmaScope>) -> Box<dyn Accelerator> {
 
 fn tflops(acc: &dyn Accelerator, m: u64, n: u64, k: u64) -> f64 {
     let layer = Layer {
-        name: format!("{m}x{n}x{k}"),
-        op: Op::Gemm(Gemm {
-            batch: 1,
-            groups: 1,
-            m,
-            n,
-            k,
-        }),
-        count: 1,
         precision: Some(Precision::Bf16),
+        ..Layer::new(format!("{m}x{n}x{k}"), Op::gemm(m, n, k), 1)
     };
     let stats = acc.simulate_layer(&layer).unwrap();
     let seconds = stats.total_cycles as f64 / (acc.clock_mhz() * 1e6);

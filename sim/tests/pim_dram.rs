@@ -185,18 +185,7 @@ fn in_bank_compute_saves_the_data_path_energy() {
     // least 3x less DRAM energy than the host read of its weights alone.
     let file = ArchFile::load(&preset_path("hbm2_pim")).unwrap();
     let acc = file.build(&preset_path("hbm2_pim"), Mode::Fast).unwrap();
-    let layer = accel_sim::Layer {
-        name: "fc".into(),
-        op: accel_sim::Op::Gemm(accel_sim::workload::Gemm {
-            batch: 1,
-            groups: 1,
-            m: 1,
-            n: 4096,
-            k: 4096,
-        }),
-        count: 1,
-        precision: None,
-    };
+    let layer = accel_sim::Layer::new("fc", accel_sim::Op::gemm(1, 4096, 4096), 1);
     let s = acc.simulate_layer(&layer).unwrap();
     let host_pj = 4096.0 * 4096.0 * 16.0 * p.host_read;
     assert!(

@@ -125,6 +125,18 @@ pub struct Layer {
     pub precision: Option<Precision>,
 }
 
+impl Layer {
+    /// `count` runs of `op` at the accelerator's precision.
+    pub fn new(name: impl Into<String>, op: Op, count: u64) -> Layer {
+        Layer {
+            name: name.into(),
+            op,
+            count,
+            precision: None,
+        }
+    }
+}
+
 /// Operators of the IR.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -478,6 +490,17 @@ pub struct Lowered {
 }
 
 impl Op {
+    /// One product `[m x k] * [k x n]` (one sample, one group).
+    pub fn gemm(m: u64, n: u64, k: u64) -> Op {
+        Op::Gemm(Gemm {
+            batch: 1,
+            groups: 1,
+            m,
+            n,
+            k,
+        })
+    }
+
     /// Multiply-accumulates of one run of the operator (vector ops count none).
     pub fn macs(&self) -> u64 {
         self.lower().gemms.iter().map(GemmShape::macs).sum()

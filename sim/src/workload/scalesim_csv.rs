@@ -43,7 +43,7 @@ use std::num::IntErrorKind;
 use std::path::Path;
 
 use crate::error::InputError;
-use crate::workload::{Conv2d, Gemm, Layer, Op, OutputRule, Workload};
+use crate::workload::{Conv2d, Layer, Op, OutputRule, Workload};
 
 /// Largest dimension accepted: larger values are typos, and the bound keeps every size and
 /// MAC computation of a layer within `u64` once the products are checked.
@@ -400,23 +400,13 @@ fn gemm_row(ctx: &Ctx<'_>, row: &str) -> Result<Layer, InputError> {
     if product(&[m, n, k]).is_none() || product(&[m, k]).is_none() {
         return Err(ctx.too_large());
     }
-    Ok(Layer {
-        name: layer_name(ctx, f[0]),
-        op: Op::Gemm(Gemm {
-            batch: 1,
-            groups: 1,
-            m,
-            n,
-            k,
-        }),
-        count: 1,
-        precision: None,
-    })
+    Ok(Layer::new(layer_name(ctx, f[0]), Op::gemm(m, n, k), 1))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workload::Gemm;
     use std::path::PathBuf;
 
     /// Copies of SCALE-Sim's topologies (`sim/tests/reference/scalesim/inputs`).

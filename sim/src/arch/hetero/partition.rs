@@ -242,15 +242,6 @@ mod tests {
     use super::*;
     use crate::workload::{Attention, Elementwise, Gemm};
 
-    fn layer(name: &str, op: Op, count: u64) -> Layer {
-        Layer {
-            name: name.into(),
-            op,
-            count,
-            precision: None,
-        }
-    }
-
     fn gemm(rows: u64) -> Op {
         Op::Gemm(Gemm {
             batch: rows,
@@ -306,11 +297,11 @@ mod tests {
     fn vector_layers_follow_the_next_matrix_layer_then_the_previous() {
         // norm -> gemm(64, host) -> norm -> attention(pim) -> norm (trailing)
         let layers = [
-            layer("n0", norm(64), 1),
-            layer("fc", gemm(64), 1),
-            layer("n1", norm(64), 1),
-            layer("attn", decode_attention(64, 128), 1),
-            layer("n2", norm(64), 1),
+            Layer::new("n0", norm(64), 1),
+            Layer::new("fc", gemm(64), 1),
+            Layer::new("n1", norm(64), 1),
+            Layer::new("attn", decode_attention(64, 128), 1),
+            Layer::new("n2", norm(64), 1),
         ];
         use Side::{Host, Pim};
         assert_eq!(RULE.sides(&layers), vec![Host, Host, Pim, Pim, Pim]);
@@ -323,11 +314,11 @@ mod tests {
         // qkv (host, x32) -> attention split in segments of 12 + 20 repeats (pim)
         // -> o_proj (host, x32) -> head (host, x1).
         let layers = [
-            layer("qkv", gemm(64), 32),
-            layer("attention@100", decode_attention(64, 100), 12),
-            layer("attention@120", decode_attention(64, 120), 20),
-            layer("o_proj", gemm(64), 32),
-            layer("head", gemm(64), 1),
+            Layer::new("qkv", gemm(64), 32),
+            Layer::new("attention@100", decode_attention(64, 100), 12),
+            Layer::new("attention@120", decode_attention(64, 120), 20),
+            Layer::new("o_proj", gemm(64), 32),
+            Layer::new("head", gemm(64), 1),
         ];
         let sides = RULE.sides(&layers);
         let h = handoffs(&layers, &sides);

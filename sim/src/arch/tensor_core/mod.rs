@@ -734,16 +734,8 @@ pub(crate) mod tests {
         let (file, arch) = preset("h100_sxm.toml");
         let acc = arch.build(&file, crate::config::Mode::Fast).unwrap();
         let gemm = |precision| Layer {
-            name: "g".into(),
-            op: Op::Gemm(crate::workload::Gemm {
-                batch: 1,
-                groups: 1,
-                m: 8192,
-                n: 8192,
-                k: 8192,
-            }),
-            count: 1,
             precision: Some(precision),
+            ..Layer::new("g", Op::gemm(8192, 8192, 8192), 1)
         };
         let fp8 = acc.simulate_layer(&gemm(Precision::Fp8)).unwrap();
         let fp16 = acc.simulate_layer(&gemm(Precision::Fp16)).unwrap();
