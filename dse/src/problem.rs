@@ -162,18 +162,7 @@ impl TestProblem {
         };
         TestProblem {
             function,
-            space: DesignSpace {
-                dims: (1..=n_vars)
-                    .map(|i| Dimension {
-                        name: format!("x{i}"),
-                        param: Param::Real {
-                            lo: 0.0,
-                            hi: 1.0,
-                            log: false,
-                        },
-                    })
-                    .collect(),
-            },
+            space: unit_cube(n_vars),
             objectives: (1..=n_obj)
                 .map(|i| Objective::min(&format!("f{i}")))
                 .collect(),
@@ -256,6 +245,22 @@ impl Problem for TestProblem {
             vec![],
             metrics,
         ))
+    }
+}
+
+/// `n` real variables `x1..xn` in `[0, 1]` (the test problems' space).
+pub fn unit_cube(n: usize) -> DesignSpace {
+    DesignSpace {
+        dims: (1..=n)
+            .map(|i| Dimension {
+                name: format!("x{i}"),
+                param: Param::Real {
+                    lo: 0.0,
+                    hi: 1.0,
+                    log: false,
+                },
+            })
+            .collect(),
     }
 }
 

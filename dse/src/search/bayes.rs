@@ -1678,7 +1678,7 @@ mod tests {
 
     use std::collections::BTreeMap;
 
-    use crate::problem::{evaluation, Objective, TestFunction, TestProblem};
+    use crate::problem::{evaluation, unit_cube, Objective, TestFunction, TestProblem};
     use crate::space::{Dimension, Param, Value};
     use crate::Problem;
 
@@ -1708,21 +1708,6 @@ mod tests {
             .iter()
             .map(|v| v.as_f64().unwrap_or(f64::NAN))
             .collect()
-    }
-
-    fn real_space(d: usize) -> DesignSpace {
-        DesignSpace {
-            dims: (0..d)
-                .map(|i| Dimension {
-                    name: format!("x{i}"),
-                    param: Param::Real {
-                        lo: 0.0,
-                        hi: 1.0,
-                        log: false,
-                    },
-                })
-                .collect(),
-        }
     }
 
     fn two_objectives() -> Vec<Objective> {
@@ -1830,7 +1815,7 @@ mod tests {
     #[test]
     fn learns_a_constraint_and_proposes_mostly_feasible_points() {
         // Feasible: a disc of radius 0.2 in (x1, x2), 12.6% of the square.
-        let space = real_space(3);
+        let space = unit_cube(3);
         let objectives = two_objectives();
         let eval = |p: &DesignPoint| {
             let x = reals(p);
@@ -1856,7 +1841,7 @@ mod tests {
 
     #[test]
     fn avoids_a_region_where_evaluations_fail() {
-        let space = real_space(2);
+        let space = unit_cube(2);
         let objectives = two_objectives();
         let eval = |p: &DesignPoint| {
             let x = reals(p);
