@@ -804,6 +804,23 @@ mod tests {
         all
     }
 
+    /// Feasible individuals with these scores; individual `i` is the point `[i]`.
+    fn feasible_population(scores: &[Vec<f64>]) -> Vec<Individual> {
+        scores
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Individual {
+                point: real_point(&[i as f64]),
+                key: i as u64,
+                genes: None,
+                scores: s.clone(),
+                violation: 0.0,
+                rank: 0,
+                crowding: 0.0,
+            })
+            .collect()
+    }
+
     #[test]
     fn das_dennis_counts() {
         // m = 3, 91 allowed: p = 12 gives C(14,2) = 91. m = 4, 100: p = 6 gives C(9,3) = 84
@@ -1011,19 +1028,7 @@ mod tests {
             let e = 0.01 * (i + 1) as f64;
             scores.push(vec![1.0 - 3.0 * e, e, e, e]);
         }
-        let mut pop: Vec<Individual> = scores
-            .iter()
-            .enumerate()
-            .map(|(i, s)| Individual {
-                point: real_point(&[i as f64]),
-                key: i as u64,
-                genes: None,
-                scores: s.clone(),
-                violation: 0.0,
-                rank: 0,
-                crowding: 0.0,
-            })
-            .collect();
+        let mut pop = feasible_population(&scores);
         let chosen = select(&mut rng, &mut pop, 10, &dirs);
         assert_eq!(chosen.len(), 10);
         let clustered = chosen.iter().filter(|&&i| i >= 10).count();
@@ -1046,19 +1051,7 @@ mod tests {
             vec![0.0, 0.0, 1.0],
             vec![0.8, 0.1, 0.1],
         ];
-        let mut pop: Vec<Individual> = scores
-            .iter()
-            .enumerate()
-            .map(|(i, s)| Individual {
-                point: real_point(&[i as f64]),
-                key: i as u64,
-                genes: None,
-                scores: s.clone(),
-                violation: 0.0,
-                rank: 0,
-                crowding: 0.0,
-            })
-            .collect();
+        let mut pop = feasible_population(&scores);
         let dirs = das_dennis(3, 3);
         assert_eq!(dirs.len(), 3);
         for seed in 0..5 {
