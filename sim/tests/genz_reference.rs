@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use accel_sim::config::{ArchConfig, ArchFile, Mode, TensorCoreMode};
+use accel_sim::config::TensorCoreMode;
 use accel_sim::workload::llm::model::PrefillScores;
 use accel_sim::workload::llm::{decode, prefill};
 use accel_sim::workload::{shipped, Workload};
@@ -37,14 +37,7 @@ use common::Roofline;
 
 /// The A100 preset in roofline mode.
 fn a100_roofline() -> Box<dyn Accelerator> {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/accelerators/a100_sxm_80gb.toml");
-    let mut arch = ArchFile::load(&path).unwrap();
-    let ArchConfig::TensorCore(c) = &mut arch.arch else {
-        panic!("the A100 preset is a tensor_core config")
-    };
-    c.mode = TensorCoreMode::Roofline;
-    arch.build(&path, Mode::Fast).unwrap()
+    common::tensor_core_preset("a100_sxm_80gb.toml", |c| c.mode = TensorCoreMode::Roofline)
 }
 
 /// Seconds of the GEMM and attention layers only (what GenZ times).

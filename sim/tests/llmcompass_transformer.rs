@@ -23,6 +23,7 @@
 //! decode softmax (16.7 us, host time above LLMCompass's 12 us constant). The README (LLM
 //! serving, Validation) has the table.
 
+mod common;
 mod llmcompass;
 
 use accel_sim::workload::llm::model::{Activation, NormKind};

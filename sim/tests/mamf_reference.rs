@@ -2,11 +2,13 @@
 //! maximum achievable bf16 matmul FLOPS; tests/reference/mamf/README.md): each within 10 %,
 //! and the H100 only with its warpgroup operand reads (per-warp reads cap it well below).
 
+mod common;
+
 use std::path::Path;
 
 use accel_sim::config::MmaScope;
 use accel_sim::workload::{Layer, Op, Precision};
-use accel_sim::{Accelerator, ArchConfig, ArchFile, Mode};
+use accel_sim::Accelerator;
 
 /// `(preset, m, n, k, measured TFLOPS)` rows.
 fn measurements() -> Vec<(String, u64, u64, u64, f64)> {
@@ -30,14 +32,11 @@ fn measurements() -> Vec<(String, u64, u64, u64, f64)> {
 
 /// The preset, with its MMA operand scope replaced when `scope` is given.
 fn preset(name: &str, scope: Option<MmaScope>) -> Box<dyn Accelerator> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../configs/accelerators")
-        .join(format!("{name}.toml"));
-    let mut arch = ArchFile::load(&path).unwrap();
-    if let (Some(scope), ArchConfig::TensorCore(c)) = (scope, &mut arch.arch) {
-        c.mma_scope = scope;
-    }
-    arch.build(&path, Mode::Fast).unwrap()
+    common::tensor_core_preset(&format!("{name}.toml"), |c| {
+        if let Some(scope) = scope {
+            c.mma_scope = scope;
+        }
+    })
 }
 
 fn tflops(acc: &dyn Accelerator, m: u64, n: u64, k: u64) -> f64 {

@@ -26,7 +26,7 @@ use std::path::Path;
 
 use accel_sim::workload::llm::{serve, Scenario};
 use accel_sim::workload::shipped;
-use accel_sim::{Accelerator, ArchFile, Mode, Precision};
+use accel_sim::{Accelerator, Precision};
 use common::Roofline;
 
 /// The GPUs measured: which preset models each, and its ideal roofline.
@@ -53,12 +53,7 @@ impl Gpu {
             Gpu::H100 => "h100_sxm.toml",
             Gpu::H200 => "h200_sxm.toml",
         };
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../configs/accelerators")
-            .join(file);
-        ArchFile::load(&path)
-            .and_then(|a| a.build(&path, Mode::Fast))
-            .unwrap()
+        common::tensor_core_preset(file, |_| {})
     }
 
     fn roofline(self) -> Roofline {

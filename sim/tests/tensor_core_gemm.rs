@@ -3,6 +3,7 @@
 //! no shape off by more than 25 %. The only change to the shipped A100 preset is the fixed
 //! per-call time, set to the 21 us host overhead the data set carries.
 
+mod common;
 mod llmcompass;
 
 use accel_sim::workload::{Gemm, Op};

@@ -1,8 +1,29 @@
-//! Shared by the LLM reference tests: an ideal roofline of a GPU (A100-SXM4-80GB, H100, H200).
+//! Shared by the tensor-core reference tests: the shipped GPU presets, edited, and an ideal
+//! roofline of a GPU (A100-SXM4-80GB, H100, H200). Each test crate uses part of it.
+#![allow(dead_code)]
 
+use std::path::Path;
+
+use accel_sim::config::{ArchConfig, ArchFile, Mode, TensorCoreConfig};
 use accel_sim::stats::{AreaBreakdown, LayerStats};
 use accel_sim::workload::{Layer, Op};
 use accel_sim::{Accelerator, SimError};
+
+/// The shipped tensor-core preset `configs/accelerators/<file>`, changed by `edit`, built.
+pub fn tensor_core_preset(
+    file: &str,
+    edit: impl FnOnce(&mut TensorCoreConfig),
+) -> Box<dyn Accelerator> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../configs/accelerators")
+        .join(file);
+    let mut arch = ArchFile::load(&path).expect("preset loads");
+    let ArchConfig::TensorCore(c) = &mut arch.arch else {
+        panic!("{file} is not a tensor_core preset");
+    };
+    edit(c);
+    arch.build(&path, Mode::Fast).expect("preset builds")
+}
 
 /// Roofline clock: one cycle a picosecond, so cycles keep the time exactly enough.
 const CLOCK_MHZ: f64 = 1e6;
@@ -23,15 +44,11 @@ impl Roofline {
         peak_flops: 312e12,
         dram_bytes_per_s: 2039e9,
     };
-    // Each test crate compiles this module; genz_reference uses only the A100.
-    #[allow(dead_code)]
     /// H100-SXM5-80GB in fp8: 1,978.9 TFLOPS dense, 3,350 GB/s HBM3 (H100 whitepaper, Table 3).
     pub const H100_FP8: Roofline = Roofline {
         peak_flops: 1978.9e12,
         dram_bytes_per_s: 3350e9,
     };
-    // Each test crate compiles this module; genz_reference uses only the A100.
-    #[allow(dead_code)]
     /// H200 SXM in fp8: the H100's 1,978.9 TFLOPS dense, 4,800 GB/s HBM3e (H200 datasheet).
     pub const H200_FP8: Roofline = Roofline {
         peak_flops: 1978.9e12,

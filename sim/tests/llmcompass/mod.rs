@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use accel_sim::workload::{Layer, Op, Precision};
-use accel_sim::{Accelerator, ArchConfig, ArchFile, Mode, TensorCoreMode};
+use accel_sim::{Accelerator, TensorCoreMode};
 
 /// The fixture folder.
 pub fn reference_dir() -> PathBuf {
@@ -13,15 +13,10 @@ pub fn reference_dir() -> PathBuf {
 
 /// The shipped A100 preset in `mode`, unchanged except `kernel_launch_us = launch_us`.
 pub fn a100(mode: TensorCoreMode, launch_us: f64) -> Box<dyn Accelerator> {
-    let file =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/accelerators/a100_sxm_80gb.toml");
-    let mut arch = ArchFile::load(&file).expect("preset loads");
-    let ArchConfig::TensorCore(c) = &mut arch.arch else {
-        panic!("the A100 preset is a tensor_core config");
-    };
-    c.kernel_launch_us = launch_us;
-    c.mode = mode;
-    arch.build(&file, Mode::Fast).expect("preset builds")
+    crate::common::tensor_core_preset("a100_sxm_80gb.toml", |c| {
+        c.kernel_launch_us = launch_us;
+        c.mode = mode;
+    })
 }
 
 /// Seconds `acc` takes for `count` runs of `op` in fp16.
