@@ -255,6 +255,11 @@ pub(crate) mod tests {
 
     /// An A100-like SM array: 108 SMs at 1 GHz (so cycles read as ns), 1024 fp16 MACs per SM
     /// per clock, 164 KiB shared memory, 256 KiB registers, 3 stages, ideal efficiencies.
+    /// An `m x n` CTA tile with fp16's 64-deep stage.
+    fn fp16_tile(m: u64, n: u64) -> Tile {
+        Tile { m, n, k: 64 }
+    }
+
     fn machine() -> Machine {
         Machine {
             sms: 108,
@@ -335,43 +340,15 @@ pub(crate) mod tests {
         // 128*256*12288 MACs / 1024 per clock = 393,216 cycles; 8 of them at 1 GHz = 3.146 ms.
         let m = machine();
         let p = fp16(2048, 12288, 12288);
-        let c = plan(
-            &m,
-            &p,
-            Tile {
-                m: 128,
-                n: 256,
-                k: 64,
-            },
-            1,
-        )
-        .unwrap();
+        let c = plan(&m, &p, fp16_tile(128, 256), 1).unwrap();
         assert_eq!(c.ctas, 768);
         assert_eq!(c.ctas_per_sm, 8);
         assert!((c.mainloop_s - 8.0 * 393_216e-9).abs() < 1e-12);
         // 108 CTAs exactly fill one wave: m = 128*9 = 1152, n = 256*12 = 3072 -> 1 per SM.
-        let full = plan(
-            &m,
-            &fp16(1152, 3072, 4096),
-            Tile {
-                m: 128,
-                n: 256,
-                k: 64,
-            },
-            1,
-        );
+        let full = plan(&m, &fp16(1152, 3072, 4096), fp16_tile(128, 256), 1);
         assert_eq!(full.unwrap().ctas_per_sm, 1);
         // One more row of tiles spills into a second wave: 10 * 12 = 120 CTAs -> 2 per SM.
-        let spill = plan(
-            &m,
-            &fp16(1280, 3072, 4096),
-            Tile {
-                m: 128,
-                n: 256,
-                k: 64,
-            },
-            1,
-        );
+        let spill = plan(&m, &fp16(1280, 3072, 4096), fp16_tile(128, 256), 1);
         assert_eq!(spill.unwrap().ctas_per_sm, 2);
     }
 
@@ -398,17 +375,7 @@ pub(crate) mod tests {
         let m = machine();
         let best = best_plan(&m, &fp16(8192, 8192, 8192)).unwrap();
         assert!(best.tile.m * best.tile.n >= 128 * 128, "{:?}", best.tile);
-        let small = plan(
-            &m,
-            &fp16(8192, 8192, 8192),
-            Tile {
-                m: 64,
-                n: 64,
-                k: 64,
-            },
-            1,
-        )
-        .unwrap();
+        let small = plan(&m, &fp16(8192, 8192, 8192), fp16_tile(64, 64), 1).unwrap();
         assert!(small.mainloop_s > 1.4 * best.mainloop_s);
     }
 
@@ -418,30 +385,10 @@ pub(crate) mod tests {
         // re-read per wave. 1024^3: 2 MiB each, read once: 4 MiB.
         let m = machine();
         let small = fp16(1024, 1024, 1024);
-        let c = plan(
-            &m,
-            &small,
-            Tile {
-                m: 128,
-                n: 128,
-                k: 64,
-            },
-            1,
-        )
-        .unwrap();
+        let c = plan(&m, &small, fp16_tile(128, 128), 1).unwrap();
         assert!((c.dram_read_bytes - 4.0 * 1024.0 * 1024.0).abs() < 1.0);
         let big = fp16(4096, 4096, 4096);
-        let c = plan(
-            &m,
-            &big,
-            Tile {
-                m: 128,
-                n: 128,
-                k: 64,
-            },
-            1,
-        )
-        .unwrap();
+        let c = plan(&m, &big, fp16_tile(128, 128), 1).unwrap();
         assert!(c.dram_read_bytes > 64.0 * 1024.0 * 1024.0);
     }
 }
